@@ -1,0 +1,83 @@
+"""Settings for local preview (`make serve`). Production overrides live in publishconf.py."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+SITENAME = "The Ridge Ledger"
+SITE_TAGLINE = "Independent opinion from the South Caucasus"
+SITEURL = ""
+AUTHOR = "The Ridge Ledger"
+PATH = str(ROOT / "content")
+THEME = str(ROOT / "theme")
+OUTPUT_PATH = str(ROOT / "output")
+TIMEZONE = "Asia/Tbilisi"
+DEFAULT_LANG = "en"
+SITE_LOGO = "images/logo.svg"
+
+PLUGIN_PATHS = [str(ROOT / "plugins")]
+PLUGINS = ["content_model", "site_pages"]
+
+# --- content layout -------------------------------------------------------------------
+ARTICLE_PATHS = ["columns"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+ARTICLE_EXCLUDES: list[str] = []
+READERS = {"html": None, "rst": None}  # Markdown only; our reader handles .md
+
+ARTICLE_URL = "columns/{slug}/"
+ARTICLE_SAVE_AS = "columns/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+# Drafts and scheduled columns are never written: a guessable URL would leak them.
+DRAFT_URL = DRAFT_SAVE_AS = DRAFT_PAGE_URL = DRAFT_PAGE_SAVE_AS = ""
+CATEGORY_URL = "section/{slug}/"
+CATEGORY_SAVE_AS = "section/{slug}/index.html"
+CATEGORIES_URL = "sections/"
+CATEGORIES_SAVE_AS = "sections/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = "authors/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+ARCHIVES_URL = "archive/"
+ARCHIVES_SAVE_AS = "archive/index.html"
+YEAR_ARCHIVE_URL = "archive/{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "archive/{date:%Y}/index.html"
+INDEX_SAVE_AS = "index.html"
+DIRECT_TEMPLATES = ["index", "categories", "authors", "tags", "archives"]
+
+# Collision-free pagination: tag "topic4" page 8 never meets tag "topic48".
+DEFAULT_PAGINATION = 12
+PAGINATED_TEMPLATES = {"index": None, "category": None, "author": None, "tag": None, "archives": 50}
+PAGINATION_PATTERNS = [
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+]
+
+SLUGIFY_SOURCE = "title"
+ARTICLE_ORDER_BY = "reversed-date"
+
+# --- rendering ---------------------------------------------------------------------------
+JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
+FORMATTED_FIELDS: list[str] = []
+TYPOGRIFY = False
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+# Feeds are written by our feeds plugin; Pelican's own are off.
+FEED_ALL_ATOM = FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = CATEGORY_FEED_RSS = None
+AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
+TAG_FEED_ATOM = TAG_FEED_RSS = None
+TRANSLATION_FEED_ATOM = TRANSLATION_FEED_RSS = None
+
+RELATIVE_URLS = False
+DELETE_OUTPUT_DIRECTORY = False  # the build driver writes to a fresh folder and swaps
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+
+# Footer navigation to editor-written pages, in this order.
+FOOTER_PAGES = ["about", "membership"]

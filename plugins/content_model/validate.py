@@ -1,0 +1,181 @@
+"""Read every content file, check it against the schema and against each other.
+
+Pure functions over the content folder: no Pelican here, so every rule is tested directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import Catalog, display_path, image_problem, load_catalog
+from .errors import ContentError
+from .frontmatter import YamlDocument, parse_content_file
+from .links import has_script_link, walk_strings
+from .schema import SLUG_RE, ColumnMeta, PageMeta, validate_model
+
+_RAW_SCRIPT = re.compile(r"<\s*script|<[^>]+\son[a-z]+\s*=", re.I)
+
+
+@dataclass
+class ColumnRecord:
+    path: Path
+    display: str
+    slug: str
+    meta: ColumnMeta
+    doc: YamlDocument
+
+
+@dataclass
+class PageRecord:
+    path: Path
+    display: str
+    slug: str
+    meta: PageMeta
+
+
+@dataclass
+class SiteIndex:
+    catalog: Catalog
+    columns: dict[str, ColumnRecord] = field(default_factory=dict)
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+
+
+def _known(name: str, options: list[str], what: str) -> str:
+    close = difflib.get_close_matches(name, options, n=1)
+    if close:
+        return f"unknown {what} '{name}'; did you mean '{close[0]}'?"
+    shown = ", ".join(sorted(options)[:12]) + (", ..." if len(options) > 12 else "")
+    return f"unknown {what} '{name}' (known: {shown or 'none'})"
+
+
+def check_front_matter_links(doc: YamlDocument, display: str) -> list[ContentError]:
+    """No `javascript:` (or data:, vbscript:) URL anywhere in front-matter."""
+    return [
+        ContentError(display, doc.line_of(loc), ".".join(map(str, loc)) or "front-matter",
+                     "contains a script URL (javascript:, data: or vbscript:); use an https:// link")
+        for loc, value in walk_strings(doc.data)
+        if has_script_link(value)
+    ]
+
+
+def check_body(body: str, body_line: int, display: str) -> list[ContentError]:
+    if not body.strip():
+        return [ContentError(display, body_line, "body",
+                             "is empty; write the text below the closing '---'")]
+    errors = []
+    for offset, line in enumerate(body.split("\n")):
+        if _RAW_SCRIPT.search(line):
+            errors.append(ContentError(display, body_line + offset, "body",
+                                       "contains a <script> tag or an on...= event handler; remove it"))
+        elif has_script_link(line):
+            errors.append(ContentError(display, body_line + offset, "body",
+                                       "links to a script URL (javascript:, data:); use an https:// link"))
+    return errors
+
+
+def _slug_for(meta_slug: str | None, path: Path, display: str, line: int) -> tuple[str, list[ContentError]]:
+    if meta_slug:
+        return meta_slug, []
+    if SLUG_RE.match(path.stem):
+        return path.stem, []
+    return path.stem, [ContentError(display, line, "slug",
+                                    f"file name '{path.name}' is not a usable URL; rename it to lowercase "
+                                    "letters, digits and hyphens (invoke new does this) or set 'slug:'")]
+
+
+def _check_column(record: ColumnRecord, catalog: Catalog, content_dir: Path) -> list[ContentError]:
+    meta, doc, display = record.meta, record.doc, record.display
+    errors = []
+    if catalog.sections and meta.section not in catalog.sections:
+        errors.append(ContentError(display, doc.line_of(("section",)), "section",
+                                   _known(meta.section, list(catalog.sections), "section")))
+    for index, author in enumerate(meta.authors):
+        if author not in catalog.authors:
+            errors.append(ContentError(display, doc.line_of(("authors", index)), "authors",
+                                       _known(author, list(catalog.authors), "author")))
+    if meta.image:
+        problem = image_problem(meta.image, content_dir)
+        if problem:
+            errors.append(ContentError(display, doc.line_of(("image",)), "image", problem))
+        if not meta.image_alt:
+            errors.append(ContentError(display, doc.line_of(("image",)), "image_alt",
+                                       "is required with image: describe the picture for readers who cannot see it"))
+    if meta.updated and meta.updated < meta.date:
+        errors.append(ContentError(display, doc.line_of(("updated",)), "updated",
+                                   "is earlier than date; it should be when the column was last changed"))
+    return errors
+
+
+def _check_related(columns: dict[str, ColumnRecord]) -> list[ContentError]:
+    errors = []
+    for record in columns.values():
+        for index, slug in enumerate(record.meta.related):
+            line = record.doc.line_of(("related", index))
+            if slug == record.slug:
+                errors.append(ContentError(record.display, line, "related",
+                                           f"'{slug}' is this column itself"))
+            elif slug not in columns:
+                errors.append(ContentError(record.display, line, "related",
+                                           _known(slug, list(columns), "column slug")))
+    return errors
+
+
+def validate_content(content_dir: Path, tz: dt.tzinfo) -> tuple[SiteIndex, list[ContentError]]:
+    """Every problem in every file, in one pass."""
+    content_dir = Path(content_dir)
+    context = {"tz": tz}
+    catalog, errors = load_catalog(content_dir, context)
+    index = SiteIndex(catalog)
+    first_seen: dict[str, str] = {}
+
+    for path in sorted((content_dir / "columns").rglob("*.md")):
+        display = display_path(path, content_dir)
+        parsed = parse_content_file(path, display)
+        errors += parsed.errors
+        if parsed.meta is None:
+            continue
+        errors += check_front_matter_links(parsed.meta, display)
+        errors += check_body(parsed.body, parsed.body_line, display)
+        meta, problems = validate_model(ColumnMeta, parsed.meta, display, context)
+        errors += problems
+        if meta is None:
+            continue
+        slug, problems = _slug_for(meta.slug, path, display, parsed.meta.line_of(("slug",)))
+        errors += problems
+        record = ColumnRecord(path, display, slug, meta, parsed.meta)
+        errors += _check_column(record, catalog, content_dir)
+        if slug in first_seen:
+            errors.append(ContentError(display, parsed.meta.line_of(("slug",)), "slug",
+                                       f"'{slug}' is already used by {first_seen[slug]}; "
+                                       "rename this file or set a different 'slug:'"))
+            continue
+        first_seen[slug] = display
+        index.columns[slug] = record
+
+    errors += _check_related(index.columns)
+
+    for path in sorted((content_dir / "pages").rglob("*.md")):
+        display = display_path(path, content_dir)
+        parsed = parse_content_file(path, display)
+        errors += parsed.errors
+        if parsed.meta is None:
+            continue
+        errors += check_front_matter_links(parsed.meta, display)
+        errors += check_body(parsed.body, parsed.body_line, display)
+        meta, problems = validate_model(PageMeta, parsed.meta, display, context)
+        errors += problems
+        if meta is None:
+            continue
+        slug, problems = _slug_for(meta.slug, path, display, parsed.meta.line_of(("slug",)))
+        errors += problems
+        if slug in index.pages:
+            errors.append(ContentError(display, parsed.meta.line_of(("slug",)), "slug",
+                                       f"'{slug}' is already used by {index.pages[slug].display}"))
+            continue
+        index.pages[slug] = PageRecord(path, display, slug, meta)
+
+    return index, errors

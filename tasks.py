@@ -1,0 +1,142 @@
+"""Developer tasks (invoke). The Makefile bootstraps .venv and calls these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+SYSTEM_PACKAGES = ["chromium", "chromium-driver", "default-jre-headless", "newsboat", "fonts-dejavu-core"]
+# what must be on PATH for the tests, and the Debian package that provides it
+SYSTEM_COMMANDS = {"chromium": "chromium", "java": "default-jre-headless", "newsboat": "newsboat"}
+
+
+def _settings_file(prod: bool) -> Path:
+    return ROOT / ("publishconf.py" if prod else "pelicanconf.py")
+
+
+def _build(prod: bool = False, output: str | None = None) -> bool:
+    import logging
+
+    from pelican.log import init as init_logging
+    from site_build import build_site
+
+    init_logging(level=logging.WARNING)
+    overrides = {"OUTPUT_PATH": str(Path(output).resolve())} if output else {}
+    result = build_site(_settings_file(prod), overrides)
+    if result.ok:
+        print(f"built {result.output} in {result.seconds:.1f}s")
+    else:
+        for message in result.errors:
+            print(message, file=sys.stderr)
+        print(f"build failed; {result.output} was left as it was", file=sys.stderr)
+    return result.ok
+
+
+@task(help={"prod": "use publishconf.py (absolute URLs)", "output": "output folder"})
+def build(c, prod=False, output=None):
+    """Validate the content and build the site (into a temporary folder, then swap)."""
+    if not _build(prod, output):
+        raise Exit(code=1)
+
+
+@task(help={"port": "port on 127.0.0.1", "host": "address to bind"})
+def serve(c, port=8000, host="127.0.0.1"):
+    """Build, serve on http://127.0.0.1:8000 and rebuild + reload the browser on every change."""
+    from livereload import Server
+
+    _build()
+    server = Server()
+    for watched in ("content", "theme", "plugins", "pelicanconf.py"):
+        server.watch(str(ROOT / watched), lambda: _build(), delay=0.5)
+    print(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    server.serve(root=str(ROOT / "output"), host=host, port=int(port), open_url_delay=None)
+
+
+@task(help={"all": "also remove the image derivative cache"})
+def clean(c, all=False):
+    """Remove the output and content/render caches (keep the image cache unless --all)."""
+    for path in [ROOT / "output", ROOT / ".cache" / "content", ROOT / ".cache" / "render"]:
+        shutil.rmtree(path, ignore_errors=True)
+    if all:
+        shutil.rmtree(ROOT / ".cache", ignore_errors=True)
+
+
+@task(help={
+    "title": "the column's title (any script; the file name is transliterated)",
+    "section": "section id from content/sections.yml",
+    "author": "author id from content/authors/",
+})
+def new(c, title, section="commentary", author=""):
+    """Start a new column as a draft with the front-matter filled in."""
+    from content_model.slugs import slug_from_title
+
+    now = dt.datetime.now().astimezone()
+    slug = slug_from_title(title)
+    path = ROOT / "content" / "columns" / f"{now:%Y}" / f"{slug}.md"
+    if path.exists():
+        raise Exit(f"{path.relative_to(ROOT)} already exists", code=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    quoted = title.replace('"', '\\"')
+    path.write_text(
+        "---\n"
+        f'title: "{quoted}"\n'
+        f"date: {now:%Y-%m-%d %H:%M %z}\n"
+        f"section: {section}\n"
+        f"authors: [{author}]\n"
+        "summary: One sentence that tells the reader why this matters.\n"
+        "tags: []\n"
+        "status: draft\n"
+        "---\n\nWrite the column here.\n",
+        encoding="utf-8",
+    )
+    print(path.relative_to(ROOT))
+
+
+def _missing_system_commands() -> dict[str, str]:
+    return {cmd: pkg for cmd, pkg in SYSTEM_COMMANDS.items() if shutil.which(cmd) is None}
+
+
+@task
+def setup_test_deps(c):
+    """Install what the tests need: Debian packages (as root) and npm tools (vnu, axe-core)."""
+    missing = _missing_system_commands()
+    if missing:
+        command = "apt-get update && apt-get install -y --no-install-recommends " + " ".join(SYSTEM_PACKAGES)
+        if os.geteuid() != 0:
+            raise Exit(
+                "The tests need system packages that are not installed: "
+                + ", ".join(sorted(set(missing.values())))
+                + f"\nRun as root:\n  sudo sh -c '{command}'\nthen run `make test` again.",
+                code=1,
+            )
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *SYSTEM_PACKAGES],
+                       check=True, env=env)
+    if shutil.which("npm") is None:
+        raise Exit("npm (Node.js) is needed for the HTML checker and axe-core: apt-get install -y npm", code=1)
+    stamp = ROOT / "node_modules" / ".package-lock.json"
+    lock = ROOT / "package-lock.json"
+    if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
+        c.run("npm ci --no-audit --no-fund --ignore-scripts", pty=False)
+
+
+@task(pre=[setup_test_deps], help={"k": "only tests matching this expression", "x": "stop at first failure"})
+def test(c, k="", x=False):
+    """Run ruff and the whole test suite (unit, build, feeds, browser, HTML checker)."""
+    c.run("ruff check .", pty=False)
+    args = ["pytest", "-q", "-n", "2", "--dist", "loadgroup"]
+    if k:
+        args += ["-k", k]
+    if x:
+        args.append("-x")
+    c.run(" ".join(args), pty=False)
