@@ -16,7 +16,8 @@ DEFAULT_LANG = "en"
 SITE_LOGO = "images/logo.svg"
 
 PLUGIN_PATHS = [str(ROOT / "plugins")]
-PLUGINS = ["content_model", "site_pages"]
+# Order matters: content_model validates first; stories before related (cards); cta before feeds.
+PLUGINS = ["content_model", "site_pages", "images", "stories", "related", "cta", "popular", "feeds"]
 
 # --- content layout -------------------------------------------------------------------
 ARTICLE_PATHS = ["columns"]
@@ -81,3 +82,15 @@ LOAD_CONTENT_CACHE = False
 
 # Footer navigation to editor-written pages, in this order.
 FOOTER_PAGES = ["about", "membership"]
+
+# --- images (issue 8) ---------------------------------------------------------------------
+
+# --- stories (issue 7) --------------------------------------------------------------------
+
+# --- related articles (issue 3) -----------------------------------------------------------
+
+# --- membership call-to-action (issue 4) -------------------------------------------------
+
+# --- most popular and editor's picks (issue 6) -------------------------------------------
+
+# --- feeds (issue 5) ----------------------------------------------------------------------

@@ -3,8 +3,8 @@
 import os
 import sys
 
-sys.path.append(os.curdir)
-from pelicanconf import *  # noqa: F403
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pelicanconf import *  # noqa: E402,F403
 
 SITEURL = os.environ.get("SITEURL", "https://ridgeledger.example")
 RELATIVE_URLS = False
