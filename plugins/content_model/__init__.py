@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from blinker import signal
 from pelican import signals
 
 from .dates import site_timezone
@@ -14,7 +15,11 @@ from .errors import ContentError, ContentErrors
 from .reader import ColumnReader
 from .validate import SiteIndex, validate_content
 
-__all__ = ["ContentError", "ContentErrors", "SiteIndex", "register", "validate_content"]
+__all__ = ["ContentError", "ContentErrors", "SiteIndex", "content_validation", "register", "validate_content"]
+
+# Other plugins check their own files and fields here, so every problem is reported at once.
+# Receivers get the SiteIndex as sender and `settings=`; they return a list of ContentError.
+content_validation = signal("content_validation")
 
 
 def add_reader(readers) -> None:
@@ -29,6 +34,8 @@ def validate_site(generator) -> None:
     """
     settings = generator.settings
     index, errors = validate_content(Path(settings["PATH"]), site_timezone(settings["TIMEZONE"]))
+    for _receiver, extra in content_validation.send(index, settings=settings):
+        errors += extra or []
     if errors:
         raise ContentErrors(errors)
     generator.context["site_index"] = index
