@@ -13,7 +13,7 @@ THEME = str(ROOT / "theme")
 OUTPUT_PATH = str(ROOT / "output")
 TIMEZONE = "Asia/Tbilisi"
 DEFAULT_LANG = "en"
-SITE_LOGO = "images/logo.svg"
+SITE_LOGO = "images/mark.svg"  # square mark for header and favicon; logo.svg is the wordmark
 
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 # Order matters: content_model validates first; stories before related (cards); cta before feeds.
