@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 from site_build import BuildResult, build_site  # noqa: E402
 
 # Fixed "now" for every test build, so scheduled columns and windows are reproducible.
-BUILD_TIME = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
+BUILD_TIME = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
 
 def build(output: Path, content: Path | None = None, **overrides) -> BuildResult:

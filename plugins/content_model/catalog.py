@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import ContentError
 from .frontmatter import YamlDocument, parse_yaml, read_text
+from .links import check_front_matter_links
 from .schema import SLUG_RE, AuthorProfile, Section, validate_model
 
 
@@ -80,6 +81,7 @@ def load_authors(content_dir: Path, context: dict) -> tuple[dict[str, AuthorProf
         if not isinstance(doc.data, dict):
             errors.append(ContentError(display, 1, "profile", "should be fields such as 'name: ...'"))
             continue
+        errors += check_front_matter_links(doc, display, skip_fields=("url",))
         profile, problems = validate_model(AuthorProfile, doc, display, context)
         errors += problems
         if profile is None:

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import ContentError
+from .frontmatter import YamlDocument
+
 # Browsers ignore ASCII whitespace and control characters inside a scheme ("java\tscript:").
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 _DANGEROUS = ("javascript:", "vbscript:", "data:", "file:")
@@ -54,3 +57,16 @@ def walk_strings(data: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from walk_strings(value, (*loc, index))
+
+
+def check_front_matter_links(doc: YamlDocument, display: str, skip_fields: tuple[str, ...] = ()) -> list[ContentError]:
+    """No `javascript:` (or data:, vbscript:) URL anywhere in a YAML document.
+
+    `skip_fields` names fields whose URLs the schema checks more strictly (one message each).
+    """
+    return [
+        ContentError(display, doc.line_of(loc), ".".join(map(str, loc)) or "front-matter",
+                     "contains a script URL (javascript:, data: or vbscript:); use an https:// link")
+        for loc, value in walk_strings(doc.data)
+        if has_script_link(value) and not (loc and loc[-1] in skip_fields)
+    ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from .catalog import Catalog, display_path, image_problem, load_catalog
 from .errors import ContentError
 from .frontmatter import YamlDocument, parse_content_file
-from .links import has_script_link, walk_strings
+from .links import check_front_matter_links, has_script_link
 from .schema import SLUG_RE, ColumnMeta, PageMeta, validate_model
 
 _RAW_SCRIPT = re.compile(r"<\s*script|<[^>]+\son[a-z]+\s*=", re.I)
@@ -50,16 +50,6 @@ def _known(name: str, options: list[str], what: str) -> str:
         return f"unknown {what} '{name}'; did you mean '{close[0]}'?"
     shown = ", ".join(sorted(options)[:12]) + (", ..." if len(options) > 12 else "")
     return f"unknown {what} '{name}' (known: {shown or 'none'})"
-
-
-def check_front_matter_links(doc: YamlDocument, display: str) -> list[ContentError]:
-    """No `javascript:` (or data:, vbscript:) URL anywhere in front-matter."""
-    return [
-        ContentError(display, doc.line_of(loc), ".".join(map(str, loc)) or "front-matter",
-                     "contains a script URL (javascript:, data: or vbscript:); use an https:// link")
-        for loc, value in walk_strings(doc.data)
-        if has_script_link(value)
-    ]
 
 
 def check_body(body: str, body_line: int, display: str) -> list[ContentError]:
