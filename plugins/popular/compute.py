@@ -1,0 +1,119 @@
+"""One build's Most Popular and Editor's Picks, with the provenance an editor can audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import PopularSettings
+from .ingest import BELOW_MIN, Tally, Window, ingest, window_before
+from .picks import PickEntry, editors_picks
+from .ranking import RankedColumn, Ranking, rank
+from .urls import column_paths
+
+UNKNOWN_PATHS_LISTED = 50
+
+
+@dataclass
+class PopularResult:
+    most_popular: list[RankedColumn]
+    most_popular_by_section: dict[str, list[RankedColumn]]
+    editors_picks: list[Any]
+    provenance: dict
+    log_lines: list[tuple[str, str]] = field(default_factory=list)  # (level, message)
+
+
+def _entry_json(position: int, entry: RankedColumn) -> dict:
+    article = entry.article
+    return {"rank": position, "slug": article.slug, "title": article.title, "url": article.url,
+            "section": getattr(article, "section", ""), "views": entry.views, "source": entry.source}
+
+
+def _fallback_message(ranking: Ranking, where: str, top_n: int) -> str:
+    have = top_n - ranking.from_picks - ranking.from_latest
+    return (f"Most Popular{where}: analytics ranked {have} of {top_n} columns; filled "
+            f"{ranking.from_picks} from Editor's Picks and {ranking.from_latest} from the latest columns")
+
+
+def compute(articles: Sequence[Any], unpublished: Sequence[Any], config: PopularSettings,
+            reference: dt.datetime, tz: dt.tzinfo, pick_entries: list[PickEntry],
+            article_url: str = "columns/{slug}/", site_url: str = "") -> PopularResult:
+    window: Window = window_before(reference, config.window_days, tz)
+    paths = column_paths(
+        ((a.slug, a.url, getattr(a, "aliases", []) or []) for a in articles),
+        ((a.slug, article_url.format(slug=a.slug)) for a in unpublished),
+        article_url, site_url,
+    )
+    folder = config.analytics_dir
+    tally = ingest(folder, paths, window, config.input_format) if folder else Tally()
+    picks = editors_picks(articles, pick_entries, reference)
+
+    log: list[tuple[str, str]] = []
+    overall = rank(articles, tally.views, config.top_n, config.min_views, picks)
+    if overall.filled:
+        log.append(("warning", _fallback_message(overall, "", config.top_n)))
+    by_section: dict[str, list[RankedColumn]] = {}
+    section_rankings: dict[str, Ranking] = {}
+    if config.per_section:
+        sections = sorted({getattr(a, "section", "") for a in articles} - {""})
+        for section in sections:
+            members = [a for a in articles if getattr(a, "section", "") == section]
+            ranking = rank(members, tally.views, config.top_n, config.min_views,
+                           [p for p in picks if getattr(p, "section", "") == section])
+            section_rankings[section] = ranking
+            by_section[section] = ranking.entries
+            if ranking.filled:
+                log.append(("info", _fallback_message(ranking, f" in {section}", config.top_n)))
+
+    skipped = tally.rows_skipped
+    if overall.below_min:
+        skipped[BELOW_MIN] = overall.below_min
+    problems = {k: v for k, v in skipped.items() if k in _PROBLEM_REASONS}
+    for source in tally.sources:
+        bad = {k: v for k, v in source.skipped.items() if k in _PROBLEM_REASONS}
+        if bad or source.format == "unknown":
+            detail = ", ".join(f"{v} {k}" for k, v in sorted(bad.items())) or "nothing usable"
+            log.append(("warning", f"Most Popular: {source.file}: {detail}"))
+    counted = sum(s.rows_counted for s in tally.sources)
+    log.append(("info", f"Most Popular: {len(tally.sources)} source(s), {tally.rows_read} rows read, "
+                        f"{counted} counted, window {window.first_day} to {window.last_day}"))
+
+    provenance = {
+        "reference_time": reference.isoformat(),
+        "window": {"first_day": window.first_day.isoformat(), "last_day": window.last_day.isoformat(),
+                   "start": window.start.isoformat(), "end": window.end.isoformat(),
+                   "days": config.window_days, "time_zone": str(tz)},
+        "settings": {"format": config.input_format, "top_n": config.top_n, "min_views": config.min_views,
+                     "per_section": config.per_section},
+        "sources": [s.as_dict() for s in tally.sources],
+        "rows_read": tally.rows_read,
+        "rows_counted": counted,
+        "rows_skipped": dict(sorted(skipped.items())),
+        "problems": dict(sorted(problems.items())),
+        "unknown_paths": [{"path": p, "views": v} for p, v in
+                          sorted(tally.unknown_paths.items(), key=lambda kv: (-kv[1], kv[0]))[:UNKNOWN_PATHS_LISTED]],
+        "unknown_paths_total": len(tally.unknown_paths),
+        "ranking": [_entry_json(i, e) for i, e in enumerate(overall.entries[: config.top_n], 1)],
+        "fallback": {"from_editors_picks": overall.from_picks, "from_latest": overall.from_latest},
+        "by_section": {
+            section: [_entry_json(i, e) for i, e in enumerate(r.entries[: config.top_n], 1)]
+            for section, r in section_rankings.items()
+        },
+        "editors_picks": [a.slug for a in picks[: config.picks_top_n]],
+    }
+    return PopularResult(overall.entries, by_section, picks[: config.picks_top_n + 1], provenance, log)
+
+
+_PROBLEM_REASONS = {"malformed row", "date not understood", "unknown format",
+                    "file truncated or corrupt (gzip)"}
+
+
+def write_provenance(output_dir: Path, relative: str, provenance: dict) -> Path:
+    target = Path(output_dir) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
