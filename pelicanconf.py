@@ -92,5 +92,15 @@ FOOTER_PAGES = ["about", "membership"]
 # --- membership call-to-action (issue 4) -------------------------------------------------
 
 # --- most popular and editor's picks (issue 6) -------------------------------------------
+# Analytics exports / access logs read at build time (format detected per file, or set
+# POPULAR_FORMAT to plausible, goatcounter, umami, ga4 or access_log).
+POPULAR_ANALYTICS_DIR = str(ROOT / "data" / "analytics")
+POPULAR_FORMAT = "auto"
+POPULAR_WINDOW_DAYS = 7  # complete days before the build's reference day
+POPULAR_TOP_N = 5
+POPULAR_PER_SECTION = True  # section pages show their own Most Popular
+POPULAR_MIN_VIEWS = 1
+PICKS_TOP_N = 5
+POPULAR_PROVENANCE_PATH = "popular/provenance.json"
 
 # --- feeds (issue 5) ----------------------------------------------------------------------
