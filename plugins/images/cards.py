@@ -1,0 +1,336 @@
+"""Generated images: social cards (1200x630) for pages without a cover, and initials avatars.
+
+Text is drawn with the bundled Noto fonts. Pillow has no font fallback, so text is split into
+runs by script (Georgian, Armenian, everything else) and each run is drawn with the font that
+has its glyphs, on one shared baseline.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from .derive import cache_file, normalise, open_source, save_image
+
+# Bump when the card design changes, so cached cards are redrawn.
+CARD_VERSION = 1
+
+FONT_FILES = {
+    ("latin", False): "NotoSans-Regular.ttf",
+    ("latin", True): "NotoSans-Bold.ttf",
+    ("georgian", False): "NotoSansGeorgian-Regular.ttf",
+    ("georgian", True): "NotoSansGeorgian-Bold.ttf",
+    ("armenian", False): "NotoSansArmenian-Regular.ttf",
+    ("armenian", True): "NotoSansArmenian-Bold.ttf",
+}
+
+PAPER = (250, 246, 240)
+INK = (43, 36, 64)
+MUTED = (92, 80, 108)
+LABEL = (138, 59, 18)
+PEACH = (232, 162, 122)
+CREAM = (246, 231, 216)
+MARGIN = 80
+
+
+def script_of(char: str) -> str | None:
+    """Which font a character needs; None for white space, which every font has.
+
+    Digits and punctuation go to Noto Sans: the Georgian and Armenian fonts lack most of them.
+    """
+    code = ord(char)
+    if 0x10A0 <= code <= 0x10FF or 0x1C90 <= code <= 0x1CBF or 0x2D00 <= code <= 0x2D2F:
+        return "georgian"
+    if 0x0530 <= code <= 0x058F or 0xFB13 <= code <= 0xFB17:
+        return "armenian"
+    if char.isspace():
+        return None
+    return "latin"
+
+
+def script_runs(text: str) -> list[tuple[str, str]]:
+    """Split text into (script, run); white space joins the run it stands in."""
+    runs: list[tuple[str, str]] = []
+    pending = ""
+    for char in text:
+        script = script_of(char)
+        if script is None:
+            if runs:
+                runs[-1] = (runs[-1][0], runs[-1][1] + char)
+            else:
+                pending += char
+            continue
+        if runs and runs[-1][0] == script:
+            runs[-1] = (script, runs[-1][1] + char)
+        else:
+            runs.append((script, pending + char))
+            pending = ""
+    if pending:
+        runs.append(("latin", pending))
+    return runs
+
+
+@functools.lru_cache(maxsize=64)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    # fonts are read-only files; caching their parsed form per process saves most of a card's time
+    return ImageFont.truetype(path, size)
+
+
+@dataclass(frozen=True)
+class FontSet:
+    font_dir: str
+
+    def font(self, script: str, bold: bool, size: int) -> ImageFont.FreeTypeFont:
+        return _font(str(Path(self.font_dir) / FONT_FILES[(script, bold)]), size)
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(FONT_FILES.values()):
+            path = Path(self.font_dir) / name
+            digest.update(f"{name}:{path.stat().st_size}".encode())
+        return digest.hexdigest()[:16]
+
+    def missing(self) -> list[str]:
+        return [name for name in FONT_FILES.values() if not (Path(self.font_dir) / name).is_file()]
+
+
+def text_length(text: str, fonts: FontSet, bold: bool, size: int) -> float:
+    return sum(fonts.font(script, bold, size).getlength(run) for script, run in script_runs(text))
+
+
+def _break_long_word(word: str, fonts: FontSet, bold: bool, size: int, width: float) -> list[str]:
+    pieces, current = [], ""
+    for char in word:
+        if current and text_length(current + char, fonts, bold, size) > width:
+            pieces.append(current)
+            current = char
+        else:
+            current += char
+    return [*pieces, current] if current else pieces
+
+
+def wrap_text(text: str, fonts: FontSet, bold: bool, size: int, width: float) -> list[str]:
+    """Greedy word wrap by measured width; a word wider than the line is broken by letters."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if text_length(candidate, fonts, bold, size) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        if text_length(word, fonts, bold, size) <= width:
+            current = word
+        else:
+            *full, current = _break_long_word(word, fonts, bold, size, width)
+            lines += full
+    if current:
+        lines.append(current)
+    return lines
+
+
+def fit_text(text: str, fonts: FontSet, box: tuple[int, int], sizes: range, bold: bool = True,
+             line_height: float = 1.22) -> tuple[int, list[str]]:
+    """The largest size in `sizes` at which `text` wraps into `box`; at the smallest size the
+    last line that fits ends with an ellipsis, so text never runs out of the box."""
+    width, height = box
+    for size in sizes:
+        lines = wrap_text(text, fonts, bold, size, width)
+        if len(lines) * size * line_height <= height:
+            return size, lines
+    size = sizes[-1]
+    lines = wrap_text(text, fonts, bold, size, width)
+    keep = max(1, int(height // (size * line_height)))
+    if len(lines) > keep:
+        last = lines[keep - 1]
+        while last and text_length(last + "…", fonts, bold, size) > width:
+            last = last[:-1].rstrip()
+        lines = [*lines[: keep - 1], last + "…"]
+    return size, lines
+
+
+@dataclass
+class DrawnText:
+    """Where ink went, for tests and for checking nothing crosses the margins."""
+
+    boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def draw_line(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, fonts: FontSet, bold: bool,
+              size: int, fill: tuple[int, int, int], drawn: DrawnText) -> float:
+    """Draw `text` with its baseline at xy; returns the x where it ended."""
+    x, y = xy
+    for script, run in script_runs(text):
+        font = fonts.font(script, bold, size)
+        draw.text((x, y), run, font=font, fill=fill, anchor="ls")
+        box = draw.textbbox((x, y), run, font=font, anchor="ls")
+        if box[2] > box[0]:
+            drawn.boxes.append(tuple(int(v) for v in box))
+        x += font.getlength(run)
+    return x
+
+
+def initials_of(name: str) -> str:
+    parts = [p for p in name.replace("-", " ").split() if p]
+    return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+def _initials_colour(name: str) -> tuple[int, int, int]:
+    # a stable colour per person, all dark enough for cream text (contrast above 4.5:1)
+    palette = [(43, 36, 64), (88, 40, 30), (30, 70, 80), (70, 50, 20), (60, 30, 80), (25, 75, 45)]
+    return palette[int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(palette)]
+
+
+def draw_initials(name: str, px: int, fonts: FontSet) -> Image.Image:
+    """A square initials avatar (the theme rounds it with CSS)."""
+    image = Image.new("RGB", (px, px), _initials_colour(name))
+    draw = ImageDraw.Draw(image)
+    letters = initials_of(name)
+    size = max(6, int(px * 0.42))
+    runs = script_runs(letters)
+    width = text_length(letters, fonts, True, size)
+    x = (px - width) / 2
+    for script, run in runs:
+        font = fonts.font(script, True, size)
+        draw.text((x, px / 2), run, font=font, fill=CREAM, anchor="lm")
+        x += font.getlength(run)
+    return image
+
+
+def _paste_circle(card: Image.Image, avatar: Image.Image, xy: tuple[int, int], px: int) -> None:
+    face = ImageOps.fit(avatar, (px, px), Image.Resampling.LANCZOS)
+    mask = Image.new("L", (px * 4, px * 4), 0)
+    ImageDraw.Draw(mask).ellipse((0, 0, px * 4 - 1, px * 4 - 1), fill=255)
+    card.paste(face, xy, mask.resize((px, px), Image.Resampling.LANCZOS))
+
+
+def _draw_logo(draw: ImageDraw.ImageDraw, x: int, y: int, scale: float) -> None:
+    """The mark from content/images/logo.svg, redrawn: Pillow cannot read SVG."""
+    def p(px: float, py: float) -> tuple[float, float]:
+        return x + px * scale, y + py * scale
+
+    draw.rounded_rectangle((*p(2, 6), *p(54, 58)), radius=8 * scale, fill=INK)
+    ridge = [p(8, 46), p(20, 28), p(27, 36), p(36, 20), p(48, 46)]
+    draw.polygon(ridge, fill=PEACH)
+    draw.line(ridge, fill=CREAM, width=max(1, round(2.5 * scale)), joint="curve")
+    draw.line((*p(8, 51), *p(48, 51)), fill=CREAM, width=max(1, round(2.5 * scale)))
+
+
+@dataclass(frozen=True)
+class SocialCardSpec:
+    """Everything a generated card shows; its hash is the cache key."""
+
+    title: str
+    label: str
+    authors: tuple[str, ...]
+    site_name: str
+    avatar_path: str | None  # a photo to show beside the names
+    avatar_hash: str | None
+    width: int
+    height: int
+    quality: int
+    font_dir: str
+
+    def cache_key(self, fonts_fingerprint: str) -> str:
+        data = {k: v for k, v in asdict(self).items() if k not in ("avatar_path", "font_dir")}
+        data.update(version=CARD_VERSION, fonts=fonts_fingerprint)
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def render_social_card(spec: SocialCardSpec, drawn: DrawnText | None = None) -> Image.Image:
+    """Section label, the title fitted to the space, author names and avatar, the site logo."""
+    drawn = drawn if drawn is not None else DrawnText()
+    fonts = FontSet(spec.font_dir)
+    width, height = spec.width, spec.height
+    scale = height / 630
+    card = Image.new("RGB", (width, height), PAPER)
+    draw = ImageDraw.Draw(card)
+    margin = round(MARGIN * scale)
+    draw.rectangle((0, 0, round(16 * scale), height), fill=PEACH)
+
+    # header: logo mark and wordmark
+    _draw_logo(draw, margin - round(2 * scale), round(40 * scale), 1.1 * scale)
+    name_x = margin + round(72 * scale)
+    draw_line(draw, (name_x, round(92 * scale)), spec.site_name, fonts, True, round(34 * scale), INK, drawn)
+
+    # section label
+    label_y = round(180 * scale)
+    if spec.label:
+        draw_line(draw, (margin, label_y), spec.label.upper(), fonts, True, round(26 * scale), LABEL, drawn)
+
+    # title: as large as fits between the label and the footer
+    footer_top = height - round(130 * scale)
+    title_top = label_y + round(24 * scale)
+    box = (width - 2 * margin, footer_top - title_top - round(16 * scale))
+    sizes = range(round(76 * scale), round(30 * scale) - 1, -round(max(2, 4 * scale)))
+    size, lines = fit_text(spec.title, fonts, box, sizes)
+    line_step = size * 1.22
+    baseline = title_top + size * 1.0
+    for line in lines:
+        draw_line(draw, (margin, baseline), line, fonts, True, size, INK, drawn)
+        baseline += line_step
+
+    # footer: avatar and author names
+    avatar_px = round(72 * scale)
+    footer_y = height - round(50 * scale) - avatar_px
+    text_x = margin
+    if spec.authors:
+        if spec.avatar_path:
+            with open_source(Path(spec.avatar_path), 40_000_000) as raw:
+                _paste_circle(card, normalise(raw), (margin, footer_y), avatar_px)
+        else:
+            _paste_circle(card, draw_initials(spec.authors[0], avatar_px * 2, fonts), (margin, footer_y), avatar_px)
+        text_x = margin + avatar_px + round(20 * scale)
+        names = _join_names(spec.authors)
+        name_size, name_lines = fit_text(names, fonts, (width - margin - text_x, round(40 * scale)),
+                                         range(round(30 * scale), round(18 * scale) - 1, -2), bold=False)
+        draw_line(draw, (text_x, footer_y + avatar_px / 2 + name_size * 0.36), name_lines[0], fonts, False,
+                  name_size, MUTED, drawn)
+    return card
+
+
+def _join_names(names: tuple[str, ...]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@dataclass(frozen=True)
+class CardJob:
+    """A generated image to cache: a social card or an initials avatar."""
+
+    key: str
+    cache_dir: str
+    social: SocialCardSpec | None = None
+    initials_name: str | None = None
+    initials_px: int = 0
+    font_dir: str = ""
+
+    @property
+    def ext(self) -> str:
+        return "jpg" if self.social else "png"
+
+
+def run_card_job(job: CardJob) -> tuple[str, int]:
+    """Draw and cache one generated image; (key, 1) if drawn, (key, 0) if it was cached."""
+    ext = job.ext
+    target = cache_file(Path(job.cache_dir), job.key, ext)
+    if target.exists():
+        return job.key, 0
+    if job.social:
+        image = render_social_card(job.social)
+        save_image(image, target, "jpeg", job.social.quality)
+    else:
+        save_image(draw_initials(job.initials_name or "?", job.initials_px, FontSet(job.font_dir)), target, "png", 0)
+    return job.key, 1
+
+
+def initials_key(name: str, px: int, fonts_fingerprint: str) -> str:
+    data = f"initials|{name}|{px}|v{CARD_VERSION}|{fonts_fingerprint}"
+    return hashlib.sha256(data.encode()).hexdigest()
