@@ -133,8 +133,9 @@ def setup_test_deps(c):
 @task(pre=[setup_test_deps], help={"k": "only tests matching this expression", "x": "stop at first failure"})
 def test(c, k="", x=False):
     """Run ruff and the whole test suite (unit, build, feeds, browser, HTML checker)."""
-    c.run("ruff check .", pty=False)
-    args = ["pytest", "-q", "-n", "2", "--dist", "loadgroup"]
+    bin_dir = Path(sys.executable).parent  # the venv's tools, whatever PATH says
+    c.run(f"{bin_dir / 'ruff'} check .", pty=False)
+    args = [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup"]
     if k:
         args += ["-k", k]
     if x:
