@@ -86,6 +86,23 @@ FOOTER_PAGES = ["about", "membership"]
 # --- images (issue 8) ---------------------------------------------------------------------
 
 # --- stories (issue 7) --------------------------------------------------------------------
+STORY_URL = "stories/{slug}/"
+STORY_SAVE_AS = "stories/{slug}/index.html"
+STORIES_URL = "stories/"
+STORIES_SAVE_AS = "stories/index.html"
+# Lean scale, left to right; "unknown" is always allowed and shown apart.
+STORY_LEAN_SCALE = ["left", "lean left", "center", "lean right", "right"]
+STORY_FACTUALITY_SCALE = ["very high", "high", "mixed", "low", "very low"]
+# A side of the scale with less than this share of the rated sources gets a blindspot note
+# (only from STORY_BLINDSPOT_MIN_RATED rated sources on).
+STORY_BLINDSPOT_SHARE = 0.2
+STORY_BLINDSPOT_MIN_RATED = 3
+# Member-only details on the public site, replaced by the membership upsell. Any of:
+# lean_distribution, blindspot, ownership, country, factuality.
+STORY_PREMIUM_DETAILS = ["ownership", "factuality"]
+STORY_PAGINATION = 12
+STORY_HOME_COUNT = 3
+FOOTER_PAGES = [*FOOTER_PAGES, "methodology"]
 
 # --- related articles (issue 3) -----------------------------------------------------------
 
