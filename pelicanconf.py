@@ -107,6 +107,10 @@ FOOTER_PAGES = [*FOOTER_PAGES, "methodology"]
 # --- related articles (issue 3) -----------------------------------------------------------
 
 # --- membership call-to-action (issue 4) -------------------------------------------------
+# Variants and targeting live in content/cta.yml. Each feed item gets a short footer:
+CTA_FEED_FOOTER = True
+# Listing pages showing the default variant as a banner: any of "home", "section".
+CTA_BANNER_PAGES = ["home", "section"]
 
 # --- most popular and editor's picks (issue 6) -------------------------------------------
 # Analytics exports / access logs read at build time (format detected per file, or set
