@@ -13,6 +13,8 @@ from content_model.errors import ContentErrors
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from .timing import StageClock, timed_signals
+
 
 @dataclass
 class BuildResult:
@@ -20,6 +22,7 @@ class BuildResult:
     output: Path
     seconds: float
     errors: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 class _ErrorCounter(logging.Handler):
@@ -48,8 +51,11 @@ def build_site(settings_file: str | Path, overrides: dict | None = None) -> Buil
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(counter)
     errors: list[str] = []
+    clock = StageClock()
+    run_started = time.perf_counter()
     try:
-        Pelican(settings).run()
+        with timed_signals(clock):
+            Pelican(settings).run()
     except ContentErrors as exc:
         errors = [exc.report()]
     except Exception as exc:
@@ -62,8 +68,11 @@ def build_site(settings_file: str | Path, overrides: dict | None = None) -> Buil
         shutil.rmtree(staging, ignore_errors=True)
         return BuildResult(False, final, time.perf_counter() - started, errors)
 
+    stages = clock.phases(run_started, time.perf_counter())
+    swap_started = time.perf_counter()
     _swap_into_place(staging, final)
-    return BuildResult(True, final, time.perf_counter() - started)
+    stages["swap"] = time.perf_counter() - swap_started
+    return BuildResult(True, final, time.perf_counter() - started, stages=stages)
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:
