@@ -125,3 +125,11 @@ PICKS_TOP_N = 5
 POPULAR_PROVENANCE_PATH = "popular/provenance.json"
 
 # --- feeds (issue 5) ----------------------------------------------------------------------
+# Feed URLs must be absolute; local builds (SITEURL = "") use this address instead.
+FEED_FALLBACK_SITEURL = "http://127.0.0.1:8000"
+FEED_MAX_ITEMS = 50
+# Starts every item id (RFC 4151 tag: URI): a domain we own and a date we owned it. Never change it.
+FEED_TAGGING_ENTITY = "ridgeledger.example,2025"
+# Committed record of item ids, beside content/ (see plugins/feeds/ids.py for the editor workflow).
+FEED_ID_REGISTRY = "data/feed-ids.json"
+FEED_WEBSUB_HUB = None  # e.g. "https://pubsubhubbub.appspot.com/" to push updates to readers

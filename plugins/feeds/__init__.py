@@ -1,5 +1,91 @@
-"""Placeholder for the feeds plugin: filled by its own issue."""
+"""Feeds (issue 5): the whole site as RSS 2.0, Atom and JSON Feed 1.1; one Atom + RSS feed per
+section, author and tag; a story coverage feed when stories exist. Written with feedgen and
+replacing Pelican's own feeds (switched off in pelicanconf.py).
+
+Wiring only; the logic is in plain modules:
+- `settings.py` FEED_* options, checked once per build
+- `ids.py`      item ids that survive renames, the registry file, and the editor workflow
+- `records.py`  FeedItem records built from columns and stories
+- `html.py`     absolute URLs in item HTML
+- `writer.py`   one feed as Atom, RSS (and JSON Feed) with feedgen
+- `build.py`    which feeds exist, their items, writing them all; FeedLinks for templates
+- `checks.py`   content errors: two columns that would share a feed id
+
+Public contract:
+- template context `feed_links` (a `build.FeedLinks`): `feed_links.site`, `feed_links.stories`,
+  `feed_links.section(category)`, `.author(author)`, `.tag(tag)` -> lists of FeedLink(title,
+  path, mime); `_feed_discovery.html` and `_feed_links.html` use it.
+- feed files: feeds/all.{atom.xml,rss.xml,json}, feeds/{section,author,tag}/<slug>.{atom,rss}.xml,
+  feeds/stories.{atom,rss}.xml.
+- items from anything with a column's attributes: pass stories in the context as `stories`.
+- CTA: when CTA_FEED_FOOTER is true, `cta.feed.feed_footer_html(article)` is appended.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from content_model import content_validation
+from content_model.dates import site_timezone
+from pelican import signals
+
+from .build import FeedLinks, term_keys, write_all_feeds
+from .checks import check_feed_ids
+from .records import FooterFor
+from .settings import read_feed_settings
+
+
+def _articles_generator(generators) -> object | None:
+    for generator in generators:
+        if hasattr(generator, "articles") and hasattr(generator, "drafts"):
+            return generator
+    return None
+
+
+def add_feed_links(generators) -> None:
+    """Before any page is written: tell templates which feeds exist."""
+    generator = _articles_generator(generators)
+    if generator is None:
+        return
+    settings = read_feed_settings(generator.settings)
+    sections = generator.context.get("sections") or {}
+    generator.context["feed_links"] = FeedLinks(
+        settings,
+        existing=term_keys(generator.articles),
+        descriptions={sid: getattr(s, "description", "") for sid, s in sections.items()},
+        has_stories=bool(generator.context.get("stories")),
+    )
+
+
+def _cta_footer(enabled: bool) -> FooterFor | None:
+    if not enabled:
+        return None
+    try:  # the CTA plugin may be absent or older; the feeds still work without a footer
+        return importlib.import_module("cta.feed").feed_footer_html
+    except (ImportError, AttributeError):
+        return None
+
+
+def write_feeds(generator, writer) -> None:
+    """After the column pages: their HTML (memoized by Pelican) is final by now."""
+    settings = read_feed_settings(generator.settings)
+    context = generator.context
+    sections = context.get("sections") or {}
+    write_all_feeds(
+        articles=generator.articles,
+        stories=list(context.get("stories") or []),
+        settings=settings,
+        output_dir=Path(generator.output_path),
+        content_dir=Path(generator.settings["PATH"]),
+        tz=site_timezone(generator.settings.get("TIMEZONE") or "UTC"),
+        footer_for=_cta_footer(settings.cta_footer),
+        section_descriptions={sid: getattr(s, "description", "") for sid, s in sections.items()},
+        stories_url=context.get("stories_index_url") or "stories/",
+    )
 
 
 def register() -> None:
-    """Nothing wired yet."""
+    content_validation.connect(check_feed_ids)
+    signals.all_generators_finalized.connect(add_feed_links)
+    signals.article_writer_finalized.connect(write_feeds)
