@@ -132,12 +132,12 @@ class StoryRecord:
     body_line: int
 
 
-def _unknown(name: str, options: Collection[str], what: str) -> str:
+def _unknown(name: str, options: Collection[str], what: str, where: str = "") -> str:
     close = difflib.get_close_matches(name, list(options), n=1)
     if close:
-        return f"unknown {what} '{name}'; did you mean '{close[0]}'?"
+        return f"unknown {what} '{name}'; did you mean '{close[0]}'?{where}"
     shown = ", ".join(sorted(options)[:12]) + (", ..." if len(options) > 12 else "")
-    return f"unknown {what} '{name}' (known: {shown or 'none'})"
+    return f"unknown {what} '{name}' (known: {shown or 'none'}){where}"
 
 
 def _scale_problem(value: str, scale: tuple[str, ...], what: str, setting: str) -> str | None:
@@ -194,6 +194,20 @@ def coverage_key(url: str) -> str:
     return urlunsplit(("", host, parts.path.rstrip("/"), parts.query, ""))
 
 
+def _check_outlet_ids(doc: YamlDocument, display: str, outlets: OutletRegistry) -> list[ContentError]:
+    """Outlet ids straight from the YAML, so they are checked even when another field is wrong."""
+    coverage = doc.data.get("coverage") if isinstance(doc.data, dict) else None
+    errors = []
+    for index, entry in enumerate(coverage if isinstance(coverage, list) else []):
+        outlet = entry.get("outlet") if isinstance(entry, dict) else None
+        if isinstance(outlet, str) and outlet.strip() and outlet.strip() not in outlets.outlets:
+            message = _unknown(outlet.strip(), outlets.outlets, "outlet",
+                               f" New outlets go in {outlets.display}.")
+            errors.append(ContentError(display, doc.line_of(("coverage", index, "outlet")),
+                                       f"coverage[{index + 1}].outlet", message))
+    return errors
+
+
 def _check_story(record: StoryRecord, outlets: OutletRegistry, columns: Collection[str],
                  authors: Collection[str]) -> list[ContentError]:
     meta, doc, display = record.meta, record.doc, record.display
@@ -202,9 +216,6 @@ def _check_story(record: StoryRecord, outlets: OutletRegistry, columns: Collecti
     seen_titles: dict[tuple[str, str], int] = {}
     for index, entry in enumerate(meta.coverage):
         where = f"coverage[{index + 1}]"
-        if entry.outlet not in outlets.outlets:
-            message = _unknown(entry.outlet, outlets.outlets, f"outlet (add it to {outlets.display})")
-            errors.append(ContentError(display, doc.line_of(("coverage", index, "outlet")), f"{where}.outlet", message))
         key = coverage_key(entry.url)
         title_key = (entry.outlet, entry.title.casefold())
         first = seen_urls.get(key, seen_titles.get(title_key))
@@ -255,6 +266,7 @@ def load_stories(
         errors += check_body(parsed.body, parsed.body_line, display)
         meta, problems = validate_model(StoryMeta, parsed.meta, display, context)
         errors += problems
+        errors += _check_outlet_ids(parsed.meta, display, outlets)
         if meta is None:
             continue
         slug = meta.slug or path.stem
