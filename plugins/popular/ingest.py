@@ -153,17 +153,18 @@ class _Credit:
             self.cache[raw] = found
         return found
 
-    def add(self, raw: str, views: int) -> None:
+    def add(self, raw: str, views: int, rows: int = 1) -> None:
+        """Credit `views` read from `rows` rows (a log tallies many lines per path at once)."""
         kind, value = self.classify(raw)
         if kind == "column":
             self.tally.views[value] += views
-            self.report.rows_counted += 1
+            self.report.rows_counted += rows
             self.report.views_counted += views
         elif kind == "unknown":
             self.tally.unknown_paths[value] += views
-            self.report.skipped[UNKNOWN] += 1
+            self.report.skipped[UNKNOWN] += rows
         else:
-            self.report.skipped[value] += 1
+            self.report.skipped[value] += rows
 
 
 def is_bot(user_agent: str) -> bool:
@@ -187,53 +188,85 @@ def _clf_hour(stamp: str) -> int | None:
     return calendar.timegm((year, month, day, hour, 0, 0)) - offset
 
 
+_IN, _PARTIAL = "in", "partial"
+
+
+def _request_verdict(method: str, status: str, agent: str) -> str | None:
+    if method != "GET":
+        return NOT_GET
+    if status[0] != "2":
+        return NOT_OK
+    if is_bot(agent or ""):
+        return BOT
+    return None
+
+
+def _hour_place(stamp: str, start: float, end: float) -> str:
+    """Where the hour of `stamp` lies: wholly in the window, wholly out, or across an edge."""
+    hour = _clf_hour(stamp)
+    if hour is None:
+        return ODD_DATE
+    if start <= hour and hour + 3600 <= end:
+        return _IN
+    if hour + 3600 <= start or hour >= end:
+        return OUTSIDE
+    return _PARTIAL
+
+
 def read_access_log(lines: Iterable[str], report: SourceReport, credit: _Credit, window: Window) -> None:
-    """Combined Log Format: count successful GETs of pages by readers, inside the window."""
+    """Combined Log Format: count successful GETs of pages by readers, inside the window.
+
+    Built for millions of lines: decisions are cached per (method, status, user agent) and
+    per hour of timestamp, and paths are tallied raw and mapped to columns once each.
+    """
     start, end = window.start.timestamp(), window.end.timestamp()
     match = _CLF.match
-    hours: dict[str, int | None] = {}
-    agents: dict[str, bool] = {}
+    hours: dict[str, str] = {}
+    verdicts: dict[tuple, str | None] = {}
+    targets: dict[str, int] = {}
     skipped = report.skipped
-    read = 0
-    for line in lines:
-        if not line.strip():
-            continue
-        read += 1
-        found = match(line)
-        if found is None:
-            skipped[MALFORMED] += 1
-            continue
-        stamp, method, target, status, agent = found.groups()
-        if method != "GET":
-            skipped[NOT_GET] += 1
-            continue
-        if status[0] != "2":
-            skipped[NOT_OK] += 1
-            continue
-        agent = agent or ""
-        bot = agents.get(agent)
-        if bot is None:
-            bot = agents[agent] = is_bot(agent)
-        if bot:
-            skipped[BOT] += 1
-            continue
-        key = stamp[:14] + stamp[20:]
-        hour = hours.get(key, -1)
-        if hour == -1:
-            hour = hours[key] = _clf_hour(stamp)
-        try:
-            if hour is None or stamp[14] != ":" or stamp[17] != ":":
-                raise ValueError
-            when = hour + int(stamp[15:17]) * 60 + int(stamp[18:20])
-        except (ValueError, IndexError):
-            skipped[ODD_DATE] += 1
-            continue
-        if not start <= when < end:
-            skipped[OUTSIDE] += 1
-            continue
-        credit.add(target, 1)
-    report.rows_read += read
     report.metric = "page views (log lines)"
+    read = 0
+    try:
+        for line in lines:
+            found = match(line)
+            if found is None:
+                if line.strip():
+                    read += 1
+                    skipped[MALFORMED] += 1
+                continue
+            read += 1
+            stamp, method, target, status, agent = found.groups()
+            request = (method, status, agent)
+            verdict = verdicts.get(request, _IN)
+            if verdict is _IN:
+                verdict = verdicts[request] = _request_verdict(method, status, agent)
+            if verdict is not None:
+                skipped[verdict] += 1
+                continue
+            key = stamp[:14] + stamp[20:]
+            place = hours.get(key)
+            if place is None:
+                place = hours[key] = _hour_place(stamp, start, end)
+            if place is not _IN:
+                if place is not _PARTIAL:
+                    skipped[place] += 1
+                    continue
+                try:
+                    if stamp[14] != ":" or stamp[17] != ":":
+                        raise ValueError
+                    when = (_clf_hour(stamp) or 0) + int(stamp[15:17]) * 60 + int(stamp[18:20])
+                except (ValueError, IndexError):
+                    skipped[ODD_DATE] += 1
+                    continue
+                if not start <= when < end:
+                    skipped[OUTSIDE] += 1
+                    continue
+            targets[target] = targets.get(target, 0) + 1
+    finally:  # a truncated file stops the loop; what was read before still counts
+        for target, count in targets.items():
+            credit.add(target, count, rows=count)
+        report.rows_read += read
 
 
 def _parse_day(text: str) -> dt.date | None:
