@@ -14,10 +14,17 @@ _URL_ATTR = re.compile(r'(\s(?:href|src|poster|cite|action)=")([^"]*)(")', re.IG
 _SRCSET_ATTR = re.compile(r'(\ssrcset=")([^"]*)(")', re.IGNORECASE)
 
 
+_ALREADY_ABSOLUTE = ("http://", "https://", "mailto:", "data:", "tel:")
+
+
 def _absolute(url: str, base: str) -> str:
     url = url.strip()
     if not url:
         return base
+    if url.startswith(_ALREADY_ABSOLUTE):  # most links: skip urljoin, the slow part at scale
+        return url
+    if url.startswith("#"):
+        return base.split("#", 1)[0] + url
     return urljoin(base, url)
 
 

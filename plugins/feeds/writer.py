@@ -10,6 +10,7 @@ feedgen quirks handled here:
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
+from lxml import etree
 
 from .records import FeedItem
 from .settings import FeedSettings
@@ -100,9 +102,28 @@ class _LedgerEntryExtension(BaseEntryExtension):
         return entry
 
 
+class _SharedFeedEntry(FeedEntry):
+    """An entry that appears in many feeds (site, section, author, tags) is turned into XML
+    once per format; each feed gets a copy, since lxml moves an element when appended."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._xml: dict[str, etree._Element] = {}
+
+    def atom_entry(self, extensions=True):
+        if "atom" not in self._xml:
+            self._xml["atom"] = super().atom_entry(extensions)
+        return copy.deepcopy(self._xml["atom"])
+
+    def rss_entry(self, extensions=True):
+        if "rss" not in self._xml:
+            self._xml["rss"] = super().rss_entry(extensions)
+        return copy.deepcopy(self._xml["rss"])
+
+
 def build_entry(item: FeedItem) -> FeedEntry:
     """A feedgen entry for one item; built once and shared by every feed it appears in."""
-    entry = FeedEntry()
+    entry = _SharedFeedEntry()
     entry.register_extension("ledger", _LedgerEntryExtension)
     entry.ledger.item = item
     entry.id(item.item_id)
