@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import unicodedata
 
 _TAG = re.compile(r"<[^>]+>")
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
@@ -16,16 +17,44 @@ def html_to_text(fragment: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
 
 
+# An HTML entity that plain text may still carry (e.g. text taken from escaped markup).
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
+# What a cut text must not end with: separators, dashes and opening brackets or quotes.
+_DANGLING = " \t,;:.-–—/([{«‹“‘„\"'"
+
+
+def _keeps_together(char: str) -> bool:
+    """Characters that belong to the grapheme before them (accents, vowel signs, ZWJ, selectors)."""
+    return bool(unicodedata.combining(char)) or unicodedata.category(char) in ("Mn", "Mc", "Me") or char in (
+        "\u200d", "\ufe0e", "\ufe0f")
+
+
 def cut_at_word(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word boundary, with an ellipsis when cut."""
-    text = text.strip()
+    """At most `limit` characters, cut at a word boundary, with an ellipsis when cut.
+
+    Works on plain text in any script: whitespace of any kind separates words, a single
+    very long word is cut hard but never between a letter and its combining marks, and an
+    entity-looking sequence (`&amp;`) is never split.
+    """
+    text = _SPACE.sub(" ", text).strip()
     if len(text) <= limit:
         return text
+    if limit <= 0:
+        return "…"
     cut = text[: limit + 1]
     space = cut.rfind(" ")
-    # a single very long word (URLs, German compounds) is cut hard rather than dropped
-    head = cut[:space] if space > limit // 2 else text[:limit]
-    return head.rstrip(" ,;:.-–—") + "…"
+    if space > limit // 2:
+        end = space
+    else:
+        # a single very long word (URLs, compounds, unspaced scripts) is cut hard rather than dropped
+        end = limit
+        while end > 0 and _keeps_together(text[end]):
+            end -= 1
+    for entity in _ENTITY.finditer(text, max(0, end - 40), end + 40):
+        if entity.start() < end < entity.end():
+            end = entity.start()
+    head = text[:end].rstrip(_DANGLING)
+    return (head or text[:end]).rstrip() + "…"
 
 
 def first_paragraph_text(body_html: str, limit: int = 240) -> str:

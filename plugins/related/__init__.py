@@ -1,5 +1,46 @@
-"""Placeholder for the related plugin: filled by its own issue."""
+"""Related articles: explicit picks first, then a weighted, explainable score (issue 3).
+
+`register()` only wires Pelican signals; the ranking lives in `ranker.py` over plain `Item`s.
+
+Contract for templates and other plugins:
+- every published column gets `article.related_articles` (a list of Article objects,
+  explicit `related:` picks first) before any page is written;
+- `generator.context["related_index"]` is the build's RelatedIndex (rank anything by id);
+- the Jinja filter `card_excerpt` gives the plain-text excerpt a card shows.
+"""
+
+from __future__ import annotations
+
+from pelican import signals
+
+from .items import excerpt, item_from_article
+from .ranker import RelatedIndex
+from .settings import read_settings
+
+
+def add_filters(generator) -> None:
+    settings = read_settings(generator.settings)  # a bad RELATED_* option stops the build here
+    env = getattr(generator, "env", None)
+    if env is not None:
+        env.filters["card_excerpt"] = lambda thing: excerpt(thing, settings.excerpt_length)
+
+
+def attach_related(generators) -> None:
+    """Rank every published column once the articles are read, before anything is written."""
+    for generator in generators:
+        articles = getattr(generator, "articles", None)
+        if articles is None or not hasattr(generator, "drafts"):
+            continue
+        settings = read_settings(generator.settings)
+        by_slug = {article.slug: article for article in articles}
+        index = RelatedIndex((item_from_article(article) for article in articles), settings)
+        for article in articles:
+            article.related_articles = [by_slug[pick.item.id] for pick in index.related(article.slug)]
+        for draft in generator.drafts:
+            draft.related_articles = []  # drafts are never written, and never shown as cards
+        generator.context["related_index"] = index
 
 
 def register() -> None:
-    """Nothing wired yet."""
+    signals.generator_init.connect(add_filters)
+    signals.all_generators_finalized.connect(attach_related)

@@ -1,0 +1,90 @@
+"""Benchmark: rank related articles for a generated corpus (issue 3: 10,000 columns in ~3 s).
+
+`run(n)` builds a deterministic synthetic corpus (topics with their own vocabulary and tags,
+shared background words, many authors, five years of dates), then times indexing and ranking
+of every column, and measures the peak extra memory of the same work with tracemalloc in a
+second pass (tracemalloc slows code down, so it is not used for the timing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+import tracemalloc
+
+from .ranker import Item, RelatedIndex
+from .settings import RelatedSettings
+
+_LETTERS = "abcdefghiklmnoprstuvz"
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice(_LETTERS) for _ in range(rng.randint(4, 10)))
+
+
+def corpus(n: int, seed: int = 1, words_per_item: int = 250) -> list[Item]:
+    """`n` columns over n // 50 topics; each column mostly background prose plus its topic."""
+    rng = random.Random(seed)
+    background = [_word(rng) for _ in range(3000)]
+    topics = max(1, n // 50)
+    topic_words = [[_word(rng) for _ in range(40)] for _ in range(topics)]
+    topic_tags = [[f"Topic {t} tag {k}" for k in range(6)] for t in range(topics)]
+    broad_tags = [f"Broad {k}" for k in range(12)]
+    authors = [f"author-{k}" for k in range(max(2, n // 60))]
+    sections = ["insider", "commentary", "economy", "culture", "world", "ideas"]
+    start = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
+    items = []
+    for index in range(n):
+        topic = rng.randrange(topics)
+        # Zipf-like background: early words far more common, as in real prose
+        words = [background[int(rng.paretovariate(1.2)) % len(background)] for _ in range(words_per_item * 3 // 4)]
+        words += rng.choices(topic_words[topic], k=words_per_item // 4)
+        rng.shuffle(words)
+        tags = rng.sample(topic_tags[topic], 2) + rng.sample(broad_tags, 1)
+        items.append(Item(
+            id=f"column-{index:05d}",
+            title=" ".join(rng.choices(topic_words[topic], k=3) + rng.choices(background[:200], k=3)),
+            section=rng.choice(sections),
+            tags=tuple(tags),
+            authors=(rng.choice(authors),),
+            text=" ".join(words),
+            date=start + dt.timedelta(hours=rng.randrange(5 * 365 * 24)),
+            url=f"columns/column-{index:05d}/",
+        ))
+    return items
+
+
+def _rank_all(items: list[Item], settings: RelatedSettings) -> tuple[float, float, float, int]:
+    started, started_cpu = time.perf_counter(), time.process_time()
+    index = RelatedIndex(items, settings)
+    indexed = time.perf_counter()
+    cards = sum(len(index.related(item.id)) for item in index.items)
+    return indexed - started, time.perf_counter() - indexed, time.process_time() - started_cpu, cards
+
+
+def run(n: int = 10000, seed: int = 1) -> dict[str, float]:
+    items = corpus(n, seed)
+    settings = RelatedSettings()
+    index_seconds, rank_seconds, cpu_seconds, cards = _rank_all(items, settings)
+
+    tracemalloc.start()
+    _rank_all(items, settings)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "columns": float(n),
+        "index_seconds": round(index_seconds, 3),
+        "rank_seconds": round(rank_seconds, 3),
+        "total_seconds": round(index_seconds + rank_seconds, 3),
+        # CPU time of this process: what the work costs when the machine is shared
+        "cpu_seconds": round(cpu_seconds, 3),
+        "cards": float(cards),
+        "peak_extra_mb": round(peak / 1e6, 1),
+        "dense_matrix_would_be_mb": round(n * n * 8 / 1e6, 1),
+    }
+
+
+if __name__ == "__main__":
+    for name, value in run().items():
+        print(f"{name}: {value}")

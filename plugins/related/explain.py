@@ -1,0 +1,103 @@
+"""`invoke related <slug>`: why each card was chosen, signal by signal, for editors."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from content_model.dates import reference_time, site_timezone
+from content_model.text import first_paragraph_text
+from content_model.validate import validate_content
+
+from .items import items_from_records
+from .ranker import RelatedIndex
+from .settings import SIGNALS, read_settings
+
+
+def _render_bodies(records) -> tuple[dict[str, str], dict[str, str]]:
+    """Body HTML and standfirst per slug, exactly as the column reader makes them."""
+    from content_model.frontmatter import parse_content_file
+    from content_model.reader import MARKDOWN_EXTENSIONS
+    from markdown import Markdown
+
+    md = Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    bodies, standfirsts = {}, {}
+    for slug, record in records.items():
+        md.reset()
+        bodies[slug] = md.convert(parse_content_file(record.path, record.display).body)
+        standfirsts[slug] = record.meta.summary or first_paragraph_text(bodies[slug])
+    return bodies, standfirsts
+
+
+def explain(slug: str, settings_file: str | Path = "pelicanconf.py", limit: int = 10) -> str:
+    """The cards `slug` gets and its top `limit` candidates with each signal's contribution.
+
+    Raises LookupError for an unknown slug (with a suggestion) and ContentErrors when the
+    content does not validate, like the build would.
+    """
+    from content_model.errors import ContentErrors
+    from pelican.settings import read_settings as read_pelican_settings
+
+    settings = read_pelican_settings(str(settings_file))
+    related_settings = read_settings(settings)
+    index, errors = validate_content(Path(settings["PATH"]), site_timezone(settings["TIMEZONE"]))
+    if errors:
+        raise ContentErrors(errors)
+    if slug not in index.columns:
+        close = difflib.get_close_matches(slug, list(index.columns), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise LookupError(f"no column with slug '{slug}'{hint}")
+    bodies, standfirsts = _render_bodies(index.columns)
+    items, unpublished = items_from_records(index.columns, bodies, standfirsts, reference_time(settings))
+    if slug in unpublished:
+        return (f"'{slug}' is a draft or scheduled: it is not published yet, so it has no cards "
+                "and is never shown as a card.")
+    ranker = RelatedIndex(items, related_settings)
+    return report(ranker, slug, limit, unpublished)
+
+
+def report(ranker: RelatedIndex, slug: str, limit: int, unpublished: set[str] = frozenset()) -> str:
+    """Plain-text explanation for one item of a built index."""
+    settings = ranker.settings
+    query = ranker.items[ranker.position[slug]]
+    picks = ranker.related(slug)
+    weights = ", ".join(f"{name} {settings.weight(name):g}" for name in SIGNALS)
+    lines = [
+        f"Related articles for '{slug}': {query.title}",
+        f"settings: {settings.count} cards, weights {weights}, threshold {settings.threshold:g}, "
+        f"include newer {'yes' if settings.include_newer else 'no'}, half-life {settings.half_life_days:g} days, "
+        f"at most {settings.max_per_author} cards per author",
+        "",
+        "Cards:",
+    ]
+    for number, pick in enumerate(picks, 1):
+        if pick.candidate is None:
+            why = "explicit (related: in front-matter)"
+        else:
+            why = f"{pick.reason} {pick.candidate.score:.4f}"
+        lines.append(f"  {number}. {pick.item.id}  [{why}]")
+    if not picks:
+        lines.append("  (none: no candidate reached the threshold)")
+    for explicit in query.related:
+        if explicit in unpublished:
+            lines.append(f"  note: related '{explicit}' is a draft or scheduled, so it is left out for now")
+    lines += ["", "Top candidates: score = (tags + text + section + author) x recency", ""]
+    header = f"  {'#':>2}  {'score':>7}  {'tags':>6}  {'text':>6}  {'section':>7}  {'author':>6}  {'recency':>16}  slug"
+    lines.append(header)
+    shown = {pick.item.id: number for number, pick in enumerate(picks, 1)}
+    for rank, candidate in enumerate(ranker.ranked(slug, limit), 1):
+        parts = candidate.contributions
+        recency = f"x{candidate.decay:.2f} ({candidate.days_apart:.0f} d)"
+        if candidate.item.id in shown:
+            note = f"card {shown[candidate.item.id]}"
+        elif candidate.score < settings.threshold:
+            note = "below threshold"
+        elif len(picks) >= settings.count:
+            note = "no slot left"
+        else:
+            note = "author limit"
+        lines.append(
+            f"  {rank:>2}  {candidate.score:7.4f}  {parts['tags']:6.3f}  {parts['text']:6.3f}  "
+            f"{parts['section']:7.3f}  {parts['author']:6.3f}  {recency:>16}  {candidate.item.id}  ({note})"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,68 @@
+"""Turn columns (Pelican articles, or validated content records) into rankable `Item`s."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from content_model.text import cut_at_word, html_to_text
+
+from .ranker import Item
+
+
+def item_text(standfirst: str, body_html: str) -> str:
+    """What the text signal reads: the standfirst (the column's own summary) and the body."""
+    return f"{standfirst} {html_to_text(body_html)}".strip()
+
+
+def item_from_article(article) -> Item:
+    """An Item for a Pelican Article (duck-typed: anything with the column attributes).
+
+    Reads the raw `_content`, never `content`: reading `content` memoizes it before other
+    plugins have finished changing it (see DESIGN.md, known traps).
+    """
+    return Item(
+        id=article.slug,
+        title=article.title,
+        section=getattr(article, "section", "") or getattr(article.category, "slug", ""),
+        tags=tuple(tag.name for tag in getattr(article, "tags", ())),
+        authors=tuple(getattr(article, "author_ids", ()) or (author.slug for author in article.authors)),
+        text=item_text(getattr(article, "standfirst", "") or "", getattr(article, "_content", "") or ""),
+        date=article.date,
+        url=article.url,
+        related=tuple(getattr(article, "related_slugs", ())),
+    )
+
+
+def excerpt(thing, length: int) -> str:
+    """Plain-text excerpt for a card: the standfirst if there is one, else the body text."""
+    standfirst = getattr(thing, "standfirst", "") or ""
+    text = standfirst if standfirst.strip() else html_to_text(getattr(thing, "_content", "") or "")
+    return cut_at_word(text, length)
+
+
+def is_published(status: str, date: dt.datetime, now: dt.datetime) -> bool:
+    return status == "published" and date <= now
+
+
+def items_from_records(records: Mapping, body_html: Mapping[str, str], standfirsts: Mapping[str, str],
+                       now: dt.datetime, url_pattern: str = "columns/{slug}/") -> tuple[list[Item], set[str]]:
+    """Items for the published columns of a validated SiteIndex, and the slugs left out."""
+    items, unpublished = [], set()
+    for slug, record in records.items():
+        meta = record.meta
+        if not is_published(meta.status, meta.date, now):
+            unpublished.add(slug)
+            continue
+        items.append(Item(
+            id=slug,
+            title=meta.title,
+            section=meta.section,
+            tags=tuple(meta.tags),
+            authors=tuple(meta.authors),
+            text=item_text(standfirsts[slug], body_html[slug]),
+            date=meta.date,
+            url=url_pattern.format(slug=slug),
+            related=tuple(meta.related),
+        ))
+    return items, unpublished
