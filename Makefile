@@ -25,5 +25,6 @@ test: $(STAMP)
 clean: $(STAMP)
 	$(INVOKE) clean
 
+N ?= 2000
 bench: $(STAMP)
-	$(INVOKE) bench
+	$(INVOKE) bench -n $(N)

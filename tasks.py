@@ -141,3 +141,23 @@ def test(c, k="", x=False):
     if x:
         args.append("-x")
     c.run(" ".join(args), pty=False)
+
+
+@task(help={"n": "number of generated columns", "seed": "corpus seed", "workdir": "where the corpus goes"})
+def bench(c, n=2000, seed=1, workdir=".cache/bench"):
+    """Stock Pelican vs our full build on a generated corpus: wall time, memory, stages."""
+    from benchmark.measure import format_report, run_bench
+
+    report = run_bench(int(n), int(seed), (ROOT / workdir).resolve())
+    print(format_report(report))
+
+
+@task(help={"slug": "the column's slug", "limit": "how many candidates to show", "prod": "use publishconf.py"})
+def related(c, slug, limit=10, prod=False):
+    """Explain a column's Related Articles: each candidate's score, signal by signal."""
+    from related.explain import explain
+
+    try:
+        print(explain(slug, _settings_file(prod), int(limit)))
+    except LookupError as exc:
+        raise Exit(str(exc.args[0]), code=1) from None
