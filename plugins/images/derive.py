@@ -217,13 +217,17 @@ def render_variant(image: Image.Image, variant: Variant) -> Image.Image:
     return ImageOps.fit(image, (variant.width, variant.height), Image.Resampling.LANCZOS, centering=(0.5, 0.4))
 
 
-def save_image(image: Image.Image, target: Path, fmt: str, quality: int) -> None:
-    """Write without any metadata; atomic, so the cache never holds a half-written file."""
+def save_image(image: Image.Image, target: Path, fmt: str, quality: int, fast: bool = False) -> None:
+    """Write without any metadata; atomic, so the cache never holds a half-written file.
+
+    `fast` skips JPEG Huffman optimisation (8x faster, ~15% larger): for social cards, which
+    are fetched once by link previews, not by readers on slow networks.
+    """
     image.info = {}
 
     def write(temp: str) -> None:
         if fmt == "jpeg":
-            image.save(temp, "JPEG", quality=quality, optimize=True, progressive=True)
+            image.save(temp, "JPEG", quality=quality, optimize=not fast, progressive=not fast)
         elif fmt == "webp":
             image.save(temp, "WEBP", quality=quality, method=4)
         elif fmt == "avif":
