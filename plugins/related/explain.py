@@ -44,7 +44,9 @@ def explain(slug: str, settings_file: str | Path = "pelicanconf.py", limit: int 
     if errors:
         raise ContentErrors(errors)
     if slug not in index.columns:
-        close = difflib.get_close_matches(slug, list(index.columns), n=1)
+        # a typo, or the start of a long slug typed from memory
+        close = difflib.get_close_matches(slug, list(index.columns), n=1) or sorted(
+            known for known in index.columns if slug in known)[:1]
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise LookupError(f"no column with slug '{slug}'{hint}")
     bodies, standfirsts = _render_bodies(index.columns)
@@ -65,7 +67,8 @@ def report(ranker: RelatedIndex, slug: str, limit: int, unpublished: set[str] = 
     lines = [
         f"Related articles for '{slug}': {query.title}",
         f"settings: {settings.count} cards, weights {weights}, threshold {settings.threshold:g}, "
-        f"include newer {'yes' if settings.include_newer else 'no'}, half-life {settings.half_life_days:g} days, "
+        f"(on tags + text), include newer {'yes' if settings.include_newer else 'no'}, "
+        f"half-life {settings.half_life_days:g} days, "
         f"at most {settings.max_per_author} cards per author",
         "",
         "Cards:",
@@ -81,7 +84,8 @@ def report(ranker: RelatedIndex, slug: str, limit: int, unpublished: set[str] = 
     for explicit in query.related:
         if explicit in unpublished:
             lines.append(f"  note: related '{explicit}' is a draft or scheduled, so it is left out for now")
-    lines += ["", "Top candidates: score = (tags + text + section + author) x recency", ""]
+    lines += ["", "Top candidates: score = (tags + text + section + author) x recency,",
+              "where section and author are boosts of (tags + text) by their weight", ""]
     header = f"  {'#':>2}  {'score':>7}  {'tags':>6}  {'text':>6}  {'section':>7}  {'author':>6}  {'recency':>16}  slug"
     lines.append(header)
     shown = {pick.item.id: number for number, pick in enumerate(picks, 1)}
@@ -90,8 +94,8 @@ def report(ranker: RelatedIndex, slug: str, limit: int, unpublished: set[str] = 
         recency = f"x{candidate.decay:.2f} ({candidate.days_apart:.0f} d)"
         if candidate.item.id in shown:
             note = f"card {shown[candidate.item.id]}"
-        elif candidate.score < settings.threshold:
-            note = "below threshold"
+        elif candidate.subject_score < settings.threshold:
+            note = f"below threshold: tags + text x recency = {candidate.subject_score:.3f}"
         elif len(picks) >= settings.count:
             note = "no slot left"
         else:

@@ -56,6 +56,14 @@ class Candidate:
     def relevance(self) -> float:
         return sum(self.contributions.values())
 
+    @property
+    def subject_score(self) -> float:
+        """What the threshold checks: the shared subject (tags, text) after decay.
+
+        Section and author boost in proportion to it; alone they never earn a card.
+        """
+        return (self.contributions["tags"] + self.contributions["text"]) * self.decay
+
 
 @dataclass(frozen=True, slots=True)
 class Pick:
@@ -193,12 +201,15 @@ class RelatedIndex:
         weight_author, half_life = settings.weight("author"), settings.half_life_days
         scored = []
         for position in best:
+            # tags exactly (a handful per item), text as accumulated over the postings
+            subject = weight_tags * _dot(query_tags, self._tags.weights[position]) + text.get(position, 0.0)
             contributions = {
-                # tags exactly (a handful per item), text as accumulated over the postings
                 "tags": weight_tags * _dot(query_tags, self._tags.weights[position]),
                 "text": text.get(position, 0.0),
-                "section": weight_section if self.items[position].section == query_item.section else 0.0,
-                "author": weight_author if query_authors & self._authors[position] else 0.0,
+                # boosts in proportion to the shared subject: section or author alone add nothing,
+                # so they order columns on the same subject but never lift an unrelated one
+                "section": subject * weight_section if self.items[position].section == query_item.section else 0.0,
+                "author": subject * weight_author if query_authors & self._authors[position] else 0.0,
             }
             days_apart = abs(self._days[position] - query_day)
             decay = 0.5 ** (days_apart / half_life)
@@ -237,7 +248,7 @@ class RelatedIndex:
         for candidate in self.ranked(item_id):
             if len(picks) >= settings.count:
                 break
-            if candidate.score < settings.threshold or candidate.item.id in chosen:
+            if candidate.subject_score < settings.threshold or candidate.item.id in chosen:
                 continue
             if any(cards_by[author] >= settings.max_per_author for author in candidate.item.authors):
                 held_back.append(candidate)

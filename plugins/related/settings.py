@@ -19,7 +19,7 @@ class RelatedSettingsError(ValueError):
 class RelatedSettings:
     count: int = 3
     weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS)
-    threshold: float = 0.12
+    threshold: float = 0.15
     include_newer: bool = True
     half_life_days: float = 730.0
     max_per_author: int = 2
@@ -78,7 +78,7 @@ def read_settings(settings: Mapping) -> RelatedSettings:
     return RelatedSettings(
         count=_whole(settings, "RELATED_COUNT", 3, 0),
         weights=_weights(settings),
-        threshold=float(_number(settings, "RELATED_THRESHOLD", 0.12, 0.0)),
+        threshold=float(_number(settings, "RELATED_THRESHOLD", 0.15, 0.0)),
         include_newer=include_newer,
         half_life_days=float(_number(settings, "RELATED_HALF_LIFE_DAYS", 730.0, 1.0)),
         max_per_author=_whole(settings, "RELATED_MAX_PER_AUTHOR", 2, 1),
