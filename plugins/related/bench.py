@@ -63,8 +63,18 @@ def _rank_all(items: list[Item], settings: RelatedSettings) -> tuple[float, floa
     return indexed - started, time.perf_counter() - indexed, time.process_time() - started_cpu, cards
 
 
+def _machine_seconds() -> float:
+    """CPU seconds of a fixed 10M-step Python loop (~0.4 s on an idle laptop): reads the others."""
+    started = time.process_time()
+    total = 0
+    for step in range(10_000_000):
+        total += step
+    return time.process_time() - started
+
+
 def run(n: int = 10000, seed: int = 1) -> dict[str, float]:
     items = corpus(n, seed)
+    calibration = _machine_seconds()
     settings = RelatedSettings()
     index_seconds, rank_seconds, cpu_seconds, cards = _rank_all(items, settings)
 
@@ -80,6 +90,7 @@ def run(n: int = 10000, seed: int = 1) -> dict[str, float]:
         # CPU time of this process: what the work costs when the machine is shared
         "cpu_seconds": round(cpu_seconds, 3),
         "cards": float(cards),
+        "python_10m_loop_cpu_seconds": round(calibration, 3),
         "peak_extra_mb": round(peak / 1e6, 1),
         "dense_matrix_would_be_mb": round(n * n * 8 / 1e6, 1),
     }

@@ -78,10 +78,10 @@ class Pick:
 class Tuning:
     """Index sizes: the trade between exactness and speed (see the module docstring)."""
 
-    terms_per_item: int = 10  # terms a query looks up
-    terms_indexed: int = 48  # terms an item is findable by (its postings entries)
-    postings_cap: int = 24
-    shortlist: int = 12
+    terms_per_item: int = 8  # terms a query looks up
+    terms_indexed: int = 32  # terms an item is findable by (its postings entries)
+    postings_cap: int = 16
+    shortlist: int = 8
     max_df_ratio: float = 0.5  # terms in more than this share of a large corpus are noise
 
 
@@ -194,7 +194,7 @@ class RelatedIndex:
             newest = self._days[query]
             total = {position: score for position, score in total.items() if self._days[position] <= newest}
         # a stable selection over a dict filled in postings order: the same on every build
-        best = heapq.nlargest(size + 8, total, key=total.__getitem__)
+        best = heapq.nlargest(size + 4, total, key=total.__getitem__)
         query_item, query_tags = self.items[query], self._tags.weights[query]
         query_authors, query_day = self._authors[query], self._days[query]
         weight_tags, weight_section = settings.weight("tags"), settings.weight("section")
@@ -202,10 +202,12 @@ class RelatedIndex:
         scored = []
         for position in best:
             # tags exactly (a handful per item), text as accumulated over the postings
-            subject = weight_tags * _dot(query_tags, self._tags.weights[position]) + text.get(position, 0.0)
+            tag_part = weight_tags * _dot(query_tags, self._tags.weights[position]) if query_tags else 0.0
+            text_part = text.get(position, 0.0)
+            subject = tag_part + text_part
             contributions = {
-                "tags": weight_tags * _dot(query_tags, self._tags.weights[position]),
-                "text": text.get(position, 0.0),
+                "tags": tag_part,
+                "text": text_part,
                 # boosts in proportion to the shared subject: section or author alone add nothing,
                 # so they order columns on the same subject but never lift an unrelated one
                 "section": subject * weight_section if self.items[position].section == query_item.section else 0.0,
@@ -226,7 +228,7 @@ class RelatedIndex:
 
     def ranked(self, item_id: str, limit: int | None = None) -> list[Candidate]:
         """The best candidates for `item_id` with each signal's part, best first."""
-        size = max(self.tuning.shortlist, limit or 0, 3 * self.settings.count + 3)
+        size = max(self.tuning.shortlist, limit or 0, 2 * self.settings.count + 2)
         entries = self._shortlist(self.position[item_id], size)
         return [self._candidate(entry) for entry in entries[:limit]]
 
