@@ -84,6 +84,17 @@ LOAD_CONTENT_CACHE = False
 FOOTER_PAGES = ["about", "membership"]
 
 # --- images (issue 8) ---------------------------------------------------------------------
+# Derivatives are cached by content hash in .cache/images (kept by `invoke clean`).
+IMAGE_COVER_WIDTHS = [480, 800, 1200, 1600]
+IMAGE_FORMATS = ["avif", "webp", "jpeg"]
+IMAGE_QUALITY = {"avif": 55, "webp": 78, "jpeg": 82}
+IMAGE_AVATAR_SIZES = [24, 40, 64, 128]  # CSS px used by the theme; 2x variants are made too
+IMAGE_CARD_SIZE = [320, 180]
+IMAGE_SOCIAL_SIZE = [1200, 630]
+IMAGE_CACHE_DIR = str(ROOT / ".cache" / "images")
+IMAGE_MAX_PIXELS = 40_000_000  # larger images (decompression bombs) are refused before decoding
+IMAGE_OUTPUT_DIR = "images/derived"
+IMAGE_WORKERS = 0  # 0 = every core
 
 # --- stories (issue 7) --------------------------------------------------------------------
 STORY_URL = "stories/{slug}/"
@@ -105,6 +116,15 @@ STORY_HOME_COUNT = 3
 FOOTER_PAGES = [*FOOTER_PAGES, "methodology"]
 
 # --- related articles (issue 3) -----------------------------------------------------------
+# Cards under each column: explicit `related:` picks first, then the best scores (see
+# `invoke related <slug>` for why). Score = sum of weight x signal, times a recency decay.
+RELATED_COUNT = 3
+RELATED_WEIGHTS = {"tags": 0.5, "text": 1.0, "section": 0.1, "author": 0.05}
+RELATED_THRESHOLD = 0.15  # on (tags + text) x recency: section or author alone never earn a card
+RELATED_INCLUDE_NEWER = True  # older columns link forward to later ones (pages are rebuilt)
+RELATED_HALF_LIFE_DAYS = 730  # a candidate two years apart counts half
+RELATED_MAX_PER_AUTHOR = 2  # diversity: not all cards by one author unless nothing else fits
+RELATED_EXCERPT_LENGTH = 160  # characters of the card excerpt, cut at a word
 
 # --- membership call-to-action (issue 4) -------------------------------------------------
 # Variants and targeting live in content/cta.yml. Each feed item gets a short footer:
