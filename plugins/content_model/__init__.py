@@ -12,8 +12,9 @@ from pelican import signals
 
 from .dates import site_timezone
 from .errors import ContentError, ContentErrors
+from .parse_cache import cache_file_for, parse_files
 from .reader import ColumnReader
-from .validate import SiteIndex, validate_content
+from .validate import SiteIndex, content_files, validate_content
 
 __all__ = ["ContentError", "ContentErrors", "SiteIndex", "content_validation", "register", "validate_content"]
 
@@ -33,7 +34,13 @@ def validate_site(generator) -> None:
     autoreload), before Pelican cleans or writes the output folder.
     """
     settings = generator.settings
-    index, errors = validate_content(Path(settings["PATH"]), site_timezone(settings["TIMEZONE"]))
+    content_dir = Path(settings["PATH"])
+    # Every file is parsed here once (in parallel, or taken from the content cache); the
+    # reader then only looks the results up.
+    cache_root = settings.get("CACHE_ROOT")
+    cache_file = cache_file_for(Path(cache_root) / "content", content_dir) if cache_root else None
+    parses = parse_files(content_files(content_dir), cache_file)
+    index, errors = validate_content(content_dir, site_timezone(settings["TIMEZONE"]), parses)
     for _receiver, extra in content_validation.send(index, settings=settings):
         errors += extra or []
     if errors:
@@ -41,8 +48,18 @@ def validate_site(generator) -> None:
     generator.context["site_index"] = index
     generator.context["sections"] = index.catalog.sections
     generator.context["author_profiles"] = index.catalog.authors
+    share_index_with_reader(generator)
+
+
+def share_index_with_reader(generator) -> None:
+    """Hand the validated parses to this generator's Markdown reader (each generator has its own)."""
+    reader = generator.readers.readers.get("md")
+    index = generator.context.get("site_index")
+    if isinstance(reader, ColumnReader) and isinstance(index, SiteIndex):
+        reader.use_index(index)
 
 
 def register() -> None:
     signals.readers_init.connect(add_reader)
     signals.article_generator_init.connect(validate_site)
+    signals.page_generator_init.connect(share_index_with_reader)

@@ -47,7 +47,11 @@ class ParsedFile:
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[ContentError]]:
     """Read a file as UTF-8; a clear error instead of a traceback when it is not."""
-    raw = path.read_bytes()
+    return decode_text(path.read_bytes(), display)
+
+
+def decode_text(raw: bytes, display: str) -> tuple[str | None, list[ContentError]]:
+    """A file's bytes as UTF-8 text with `\n` line ends, or the error an editor can act on."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -143,7 +147,12 @@ def split_front_matter(text: str, display: str) -> ParsedFile:
 
 
 def parse_content_file(path: Path, display: str) -> ParsedFile:
-    text, errors = read_text(path, display)
+    return parse_content_bytes(path.read_bytes(), display)
+
+
+def parse_content_bytes(raw: bytes, display: str) -> ParsedFile:
+    """Same as `parse_content_file`, for bytes already read (the parse cache hashes them)."""
+    text, errors = decode_text(raw, display)
     if text is None:
         return ParsedFile(display, None, "", 1, errors)
     return split_front_matter(text, display)

@@ -4,33 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from markdown import Markdown
 from pelican.readers import BaseReader
 from pelican.urlwrappers import Author, Category, Tag
 
 from .catalog import Catalog, display_path, load_catalog
 from .dates import reference_time, site_timezone
 from .errors import ContentErrors
-from .frontmatter import parse_content_file
+from .parse_cache import MARKDOWN_EXTENSIONS, FileParse, digest_of, new_markdown, parse_bytes
 from .schema import ColumnMeta, PageMeta, validate_model
-from .text import count_words, first_paragraph_text, html_to_text, reading_minutes
+from .text import reading_minutes
+from .validate import SiteIndex
 
-MARKDOWN_EXTENSIONS = [
-    "markdown.extensions.tables",
-    "markdown.extensions.footnotes",
-    "markdown.extensions.fenced_code",
-    "markdown.extensions.abbr",
-    "markdown.extensions.def_list",
-    "markdown.extensions.sane_lists",
-    "markdown.extensions.smarty",
-]
+__all__ = ["MARKDOWN_EXTENSIONS", "ColumnReader", "page_metadata"]
 
 
 class ColumnReader(BaseReader):
     """Replaces Pelican's MarkdownReader for `.md` files.
 
     One Markdown instance per reader (reset between files) and no second Markdown pass
-    for the summary: the standfirst is plain text.
+    for the summary: the standfirst is plain text. Files validation already parsed (see
+    `use_index`) are not parsed again when their bytes are unchanged.
     """
 
     enabled = True
@@ -38,10 +31,16 @@ class ColumnReader(BaseReader):
 
     def __init__(self, settings: dict):
         super().__init__(settings)
-        self._md = Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+        self._md = None
         self._content_dir = Path(settings["PATH"])
         self._tz = site_timezone(settings.get("TIMEZONE") or "UTC")
         self._catalog: Catalog | None = None
+        self._index: SiteIndex | None = None
+
+    def use_index(self, index: SiteIndex) -> None:
+        """Reuse validation's parses and checked metadata for this build."""
+        self._index = index
+        self._catalog = index.catalog
 
     @property
     def catalog(self) -> Catalog:
@@ -49,28 +48,41 @@ class ColumnReader(BaseReader):
             self._catalog, _ = load_catalog(self._content_dir, {"tz": self._tz})
         return self._catalog
 
+    def _validated(self, path: Path, raw: bytes, model: type) -> tuple[FileParse, ColumnMeta | PageMeta] | None:
+        """Validation's parse and metadata for this file, if its bytes are still the same."""
+        if self._index is None:
+            return None
+        done = self._index.parses.get(path)
+        meta = self._index.models.get(path)
+        if done is None or not isinstance(meta, model) or done.digest != digest_of(raw):
+            return None
+        return done, meta
+
     def read(self, source_path: str) -> tuple[str, dict]:
         path = Path(source_path)
-        display = display_path(path, self._content_dir)
-        parsed = parse_content_file(path, display)
-        if parsed.errors or parsed.meta is None:
-            raise ContentErrors(parsed.errors)
+        raw = path.read_bytes()
         is_page = path.relative_to(self._content_dir).parts[0] in self.settings["PAGE_PATHS"]
         model = PageMeta if is_page else ColumnMeta
-        meta, errors = validate_model(model, parsed.meta, display, {"tz": self._tz})
-        if errors:
-            raise ContentErrors(errors)
-        self._md.reset()
-        body_html = self._md.convert(parsed.body)
-        text = html_to_text(body_html)
+        found = self._validated(path, raw, model)
+        if found is None:
+            display = display_path(path, self._content_dir)
+            if self._md is None:
+                self._md = new_markdown()
+            done = parse_bytes(raw, display, self._md)
+            if done.parsed.errors or done.parsed.meta is None:
+                raise ContentErrors(done.parsed.errors)
+            meta, errors = validate_model(model, done.parsed.meta, display, {"tz": self._tz})
+            if errors:
+                raise ContentErrors(errors)
+        else:
+            done, meta = found
         metadata = page_metadata(meta, path) if is_page else self.column_metadata(meta, path)
-        words = count_words(text)
         metadata.update(
-            word_count=words,
-            reading_time=reading_minutes(words),
-            standfirst=meta.summary or first_paragraph_text(body_html),
+            word_count=done.word_count,
+            reading_time=reading_minutes(done.word_count),
+            standfirst=meta.summary or done.first_paragraph,
         )
-        return body_html, metadata
+        return done.html, metadata
 
     def column_metadata(self, meta: ColumnMeta, path: Path) -> dict:
         settings = self.settings

@@ -8,13 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog, display_path, image_problem, load_catalog
 from .errors import ContentError
-from .frontmatter import YamlDocument, parse_content_file
+from .frontmatter import ParsedFile, YamlDocument, parse_content_file
 from .links import check_front_matter_links, has_script_link
+from .parse_cache import FileParse
 from .schema import SLUG_RE, ColumnMeta, PageMeta, validate_model
 
 _RAW_SCRIPT = re.compile(r"<\s*script|<[^>]+\son[a-z]+\s*=", re.I)
@@ -42,6 +44,16 @@ class SiteIndex:
     catalog: Catalog
     columns: dict[str, ColumnRecord] = field(default_factory=dict)
     pages: dict[str, PageRecord] = field(default_factory=dict)
+    # The parse of each valid file and its checked metadata, for the reader to reuse.
+    parses: dict[Path, FileParse] = field(default_factory=dict)
+    models: dict[Path, ColumnMeta | PageMeta] = field(default_factory=dict)
+
+
+def content_files(content_dir: Path) -> list[tuple[Path, str]]:
+    """The Markdown files validation reads, in its order, with their display paths."""
+    content_dir = Path(content_dir)
+    return [(path, display_path(path, content_dir))
+            for folder in ("columns", "pages") for path in sorted((content_dir / folder).rglob("*.md"))]
 
 
 def _known(name: str, options: list[str], what: str) -> str:
@@ -114,17 +126,31 @@ def _check_related(columns: dict[str, ColumnRecord]) -> list[ContentError]:
     return errors
 
 
-def validate_content(content_dir: Path, tz: dt.tzinfo) -> tuple[SiteIndex, list[ContentError]]:
-    """Every problem in every file, in one pass."""
+def validate_content(
+    content_dir: Path, tz: dt.tzinfo, parses: Mapping[Path, FileParse] | None = None
+) -> tuple[SiteIndex, list[ContentError]]:
+    """Every problem in every file, in one pass.
+
+    `parses` (from `parse_cache.parse_files`) saves reading and parsing the files again;
+    files missing from it are parsed here.
+    """
     content_dir = Path(content_dir)
     context = {"tz": tz}
     catalog, errors = load_catalog(content_dir, context)
     index = SiteIndex(catalog)
     first_seen: dict[str, str] = {}
+    parses = parses or {}
+
+    def parse(path: Path, display: str) -> ParsedFile:
+        done = parses.get(path)
+        if done is not None:
+            index.parses[path] = done
+            return done.parsed
+        return parse_content_file(path, display)
 
     for path in sorted((content_dir / "columns").rglob("*.md")):
         display = display_path(path, content_dir)
-        parsed = parse_content_file(path, display)
+        parsed = parse(path, display)
         errors += parsed.errors
         if parsed.meta is None:
             continue
@@ -145,12 +171,13 @@ def validate_content(content_dir: Path, tz: dt.tzinfo) -> tuple[SiteIndex, list[
             continue
         first_seen[slug] = display
         index.columns[slug] = record
+        index.models[path] = meta
 
     errors += _check_related(index.columns)
 
     for path in sorted((content_dir / "pages").rglob("*.md")):
         display = display_path(path, content_dir)
-        parsed = parse_content_file(path, display)
+        parsed = parse(path, display)
         errors += parsed.errors
         if parsed.meta is None:
             continue
@@ -167,5 +194,6 @@ def validate_content(content_dir: Path, tz: dt.tzinfo) -> tuple[SiteIndex, list[
                                        f"'{slug}' is already used by {index.pages[slug].display}"))
             continue
         index.pages[slug] = PageRecord(path, display, slug, meta)
+        index.models[path] = meta
 
     return index, errors

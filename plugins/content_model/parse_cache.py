@@ -1,0 +1,182 @@
+"""Parse every content file once per build, in parallel, remembered across builds.
+
+One parse = the file's front-matter (with line numbers), its Markdown body rendered to HTML,
+and the plain-text facts derived from that HTML (word count, first paragraph). Validation
+and the Pelican reader both use this one result, so no file is parsed twice in a build.
+
+Results are kept in `<cache_dir>/<content folder key>.pickle`, keyed by the file's path as
+editors see it and the SHA-256 of its bytes, under a version key that changes with this
+package's code and the Markdown/YAML libraries: an edited file misses and is parsed again,
+a deleted file's entry is dropped at the next save, and an unreadable cache is ignored.
+No Pelican here.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import markdown
+import yaml
+
+from .frontmatter import ParsedFile, parse_content_bytes
+from .text import count_words, first_paragraph_text, html_to_text
+
+logger = logging.getLogger(__name__)
+
+MARKDOWN_EXTENSIONS = [
+    "markdown.extensions.tables",
+    "markdown.extensions.footnotes",
+    "markdown.extensions.fenced_code",
+    "markdown.extensions.abbr",
+    "markdown.extensions.def_list",
+    "markdown.extensions.sane_lists",
+    "markdown.extensions.smarty",
+]
+
+# Below this many files to parse, forking workers costs more than it saves.
+PARALLEL_MIN_FILES = 24
+CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class FileParse:
+    """Everything taken from one content file's bytes."""
+
+    digest: str  # SHA-256 of the bytes parsed
+    parsed: ParsedFile
+    html: str | None  # the body rendered by Markdown; None when the front-matter is unusable
+    word_count: int
+    first_paragraph: str  # plain text of the first paragraph, cut for a standfirst
+
+
+def new_markdown() -> markdown.Markdown:
+    return markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+
+
+def digest_of(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def parse_bytes(raw: bytes, display: str, md: markdown.Markdown) -> FileParse:
+    """Parse one file's bytes; `md` is reset first, so one instance serves many files."""
+    parsed = parse_content_bytes(raw, display)
+    if parsed.meta is None:
+        return FileParse(digest_of(raw), parsed, None, 0, "")
+    md.reset()
+    html = md.convert(parsed.body)
+    return FileParse(digest_of(raw), parsed, html, count_words(html_to_text(html)), first_paragraph_text(html))
+
+
+@functools.cache
+def _process_markdown() -> markdown.Markdown:
+    # one Markdown instance per worker process, built on its first file
+    return new_markdown()
+
+
+def _parse_job(job: tuple[str, str]) -> FileParse:
+    path, display = job
+    return parse_bytes(Path(path).read_bytes(), display, _process_markdown())
+
+
+@functools.cache
+def version_key() -> str:
+    """Changes whenever parsing could give a different result: our code or the libraries."""
+    h = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}|{markdown.__version__}|{yaml.__version__}".encode())
+    h.update(repr(MARKDOWN_EXTENSIONS).encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(source.name.encode() + b"\0" + source.read_bytes())
+    return h.hexdigest()
+
+
+def cache_file_for(cache_dir: Path, content_dir: Path) -> Path:
+    """One cache file per content folder, so a test's temporary copy never evicts the site's."""
+    key = hashlib.sha256(str(Path(content_dir).resolve()).encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"parsed-{key}.pickle"
+
+
+def load_cache(cache_file: Path | None) -> dict[tuple[str, str], FileParse]:
+    """The entries saved by the last build, or nothing when missing, stale or unreadable."""
+    if cache_file is None or not cache_file.is_file():
+        return {}
+    try:
+        with cache_file.open("rb") as handle:
+            stored = pickle.load(handle)
+        if not (isinstance(stored, dict) and stored.get("version") == version_key()):
+            return {}
+        entries = stored["entries"]
+        if not isinstance(entries, dict):
+            return {}
+        return entries
+    except Exception as exc:  # any damage means "no cache", never a failed build
+        logger.warning("ignoring unreadable content cache %s (%s)", cache_file, exc)
+        return {}
+
+
+def save_cache(cache_file: Path, entries: dict[tuple[str, str], FileParse]) -> None:
+    """Write atomically (a crash leaves the old file or the new one); failures only warn."""
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
+            pickle.dump({"version": version_key(), "entries": entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, cache_file)
+    except OSError as exc:
+        logger.warning("could not save the content cache %s (%s)", cache_file, exc)
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _parse_many(jobs: list[tuple[str, str]], workers: int) -> list[FileParse]:
+    if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES:
+        md = new_markdown()
+        return [parse_bytes(Path(path).read_bytes(), display, md) for path, display in jobs]
+    # fork: workers start at once with the parent's imports; results come back as plain data
+    chunk = max(1, min(64, len(jobs) // (workers * 4)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        return list(pool.map(_parse_job, jobs, chunksize=chunk))
+
+
+def parse_files(
+    files: Iterable[tuple[Path, str]], cache_file: Path | None = None, workers: int | None = None
+) -> dict[Path, FileParse]:
+    """Parse each (path, display) pair, reusing cached results for unchanged bytes.
+
+    The returned mapping is keyed by the path as given. The cache file, when given, is
+    rewritten only when its entries change: new parses, or files that are gone.
+    """
+    files = list(files)
+    cached = load_cache(cache_file)
+    results: dict[Path, FileParse] = {}
+    keep: dict[tuple[str, str], FileParse] = {}
+    misses: list[tuple[Path, str]] = []
+    for path, display in files:
+        key = (display, digest_of(path.read_bytes()))
+        hit = cached.get(key)
+        if hit is None:
+            misses.append((path, display))
+        else:
+            results[path] = hit
+            keep[key] = hit
+    parsed = _parse_many([(str(path), display) for path, display in misses],
+                         available_cores() if workers is None else workers)
+    for (path, display), result in zip(misses, parsed, strict=True):
+        results[path] = result
+        keep[(display, result.digest)] = result
+    if cache_file is not None and keep.keys() != cached.keys():
+        save_cache(cache_file, keep)
+    return results

@@ -1,0 +1,124 @@
+"""Pelican's ArticlesGenerator with its quadratic taxonomy loops made linear.
+
+Same pages, same template variables, same order and same log messages as Pelican 4.12's
+`generate_tags` / `generate_categories` / `generate_authors` / `_build_period_archives`;
+only the way each term's `dates` (and each period's `articles`) list is found differs.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections import defaultdict
+from itertools import groupby
+from operator import attrgetter
+
+from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.writers import FileOverwriteFailedError
+
+from .ordering import in_order_of, positions
+from .urls import freeze_urls
+
+logger = logging.getLogger("pelican.generators")
+
+_PERIOD_KEYS = {
+    "year": attrgetter("date.year"),
+    "month": attrgetter("date.year", "date.month"),
+    "day": attrgetter("date.year", "date.month", "date.day"),
+}
+
+
+class LinearArticlesGenerator(ArticlesGenerator):
+    """Swapped in for the stock class on `article_generator_init` (see `use_fast_generators`)."""
+
+    def refresh_metadata_intersite_links(self) -> None:
+        # Pelican calls this after every all_generators_finalized receiver and just before
+        # the writer is made: from here on no plugin changes a URL, so they are remembered.
+        super().refresh_metadata_intersite_links()
+        freeze_urls([self])
+
+    def _term_pages(self, write, terms, kind: str, label: str, plural: str) -> None:
+        template = self.get_template(kind)
+        where = positions(self.dates)
+        for term, articles in terms:
+            dates = in_order_of(self.dates, where, articles)
+            try:
+                write(
+                    term.save_as,
+                    template,
+                    self.context,
+                    url=term.url,
+                    articles=articles,
+                    dates=dates,
+                    template_name=kind,
+                    blog=True,
+                    page_name=term.page_name,
+                    all_articles=self.articles,
+                    **{kind: term},
+                )
+            except FileOverwriteFailedError:
+                if not term.slug:
+                    logger.info(
+                        '%s "%s" has an invalid slug; skipping writing %s page...',
+                        label, term, kind,
+                        extra={"limit_msg": f"Further {plural} with invalid slugs."},
+                    )
+                    continue
+                logger.error('Failed to write %s page for "%s".', label, term)
+                raise
+
+    def generate_tags(self, write) -> None:
+        self._term_pages(write, self.tags.items(), "tag", "Tag", "tags")
+
+    def generate_categories(self, write) -> None:
+        self._term_pages(write, self.categories, "category", "Category", "categories")
+
+    def generate_authors(self, write) -> None:
+        self._term_pages(write, self.authors, "author", "Author", "authors")
+
+    def _build_period_archives(self, sorted_articles, articles, settings):
+        period_archives = defaultdict(list)
+        where = positions(articles)
+        for granularity, key_func in _PERIOD_KEYS.items():
+            save_as_fmt = settings[f"{granularity.upper()}_ARCHIVE_SAVE_AS"]
+            url_fmt = settings[f"{granularity.upper()}_ARCHIVE_URL"]
+            if not save_as_fmt:
+                continue  # the archives for this period granularity are not needed
+            for period, group in groupby(sorted_articles, key=key_func):
+                dates = list(group)
+                # every date is the same period, so the first one names the page
+                d = dates[0].date
+                archive = {
+                    "dates": dates,
+                    "articles": in_order_of(articles, where, dates),
+                    "save_as": save_as_fmt.format(date=d),
+                    "url": url_fmt.format(date=d),
+                }
+                if granularity == "year":
+                    archive["period"] = (period,)
+                    archive["period_num"] = (period,)
+                else:
+                    month_name = calendar.month_name[period[1]]
+                    if granularity == "month":
+                        archive["period"] = (period[0], month_name)
+                    else:
+                        archive["period"] = (period[0], month_name, period[2])
+                    archive["period_num"] = tuple(period)
+                period_archives[granularity].append(archive)
+        return period_archives
+
+
+class UrlFreezingPagesGenerator(PagesGenerator):
+    def refresh_metadata_intersite_links(self) -> None:
+        super().refresh_metadata_intersite_links()
+        freeze_urls([self])
+
+
+_FAST = {ArticlesGenerator: LinearArticlesGenerator, PagesGenerator: UrlFreezingPagesGenerator}
+
+
+def use_fast_generators(generator) -> None:
+    """Give a stock generator our methods (the subclasses add no state, so a class swap is enough)."""
+    fast = _FAST.get(type(generator))
+    if fast is not None:
+        generator.__class__ = fast
