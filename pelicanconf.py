@@ -11,13 +11,14 @@ AUTHOR = "The Ridge Ledger"
 PATH = str(ROOT / "content")
 THEME = str(ROOT / "theme")
 OUTPUT_PATH = str(ROOT / "output")
+CACHE_ROOT = str(ROOT / ".cache")  # content/ and render/ caches (`invoke clean` empties them)
 TIMEZONE = "Asia/Tbilisi"
 DEFAULT_LANG = "en"
 SITE_LOGO = "images/mark.svg"  # square mark for header and favicon; logo.svg is the wordmark
 
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 # Order matters: content_model validates first; stories before related (cards); cta before feeds.
-PLUGINS = ["content_model", "site_pages", "images", "stories", "related", "cta", "popular", "feeds"]
+PLUGINS = ["content_model", "speedups", "site_pages", "images", "stories", "related", "cta", "popular", "feeds"]
 
 # --- content layout -------------------------------------------------------------------
 ARTICLE_PATHS = ["columns"]
