@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from content_model.dates import reference_time
 from content_model.errors import ContentErrors
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from .fingerprint import (
+    BuildManifest,
+    forget_manifest,
+    input_fingerprint,
+    is_up_to_date,
+    load_manifest,
+    manifest_path,
+    save_manifest,
+)
+from .logs import reset_pelican_log_dedup
+from .output_tree import adopt_unchanged, staging_dir_for
+from .session import SESSION_SETTING, BuildSession
 from .timing import StageClock, timed_signals
 
 
@@ -23,6 +37,10 @@ class BuildResult:
     seconds: float
     errors: list[str] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)
+    up_to_date: bool = False  # nothing changed since the last build: nothing was done
+    files_written: int = 0  # new or changed files in the output
+    files_kept: int = 0  # identical files kept as they were (same inode and mtime)
+    files_removed: int = 0
 
 
 class _ErrorCounter(logging.Handler):
@@ -36,16 +54,42 @@ class _ErrorCounter(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(settings_file: str | Path, overrides: dict | None = None) -> BuildResult:
-    """Build the site described by `settings_file`; `overrides` win over its values."""
+def _stderr_line(message: str) -> None:
+    print(f"build: {message}", file=sys.stderr, flush=True)
+
+
+def build_site(settings_file: str | Path, overrides: dict | None = None, *,
+               progress: Callable[[str], None] | None = None, force: bool = False) -> BuildResult:
+    """Build the site described by `settings_file`; `overrides` win over its values.
+
+    Returns at once, writing nothing, when no input changed since the last successful build
+    (unless `force`). Otherwise builds into an empty staging folder that reuses the previous
+    output's unchanged files, then swaps it in. `progress` gets one line per stage (default:
+    printed when stderr is a terminal).
+    """
     started = time.perf_counter()
+    reset_pelican_log_dedup()  # every build reports its own warnings, also under `invoke serve`
+    if progress is None and sys.stderr.isatty():
+        progress = _stderr_line
+    settings_file = Path(settings_file)
     overrides = dict(overrides or {})
     settings = read_settings(str(settings_file), override=overrides)
     final = Path(settings["OUTPUT_PATH"]).resolve()
-    staging = final.parent / f".{final.name}.building-{os.getpid()}"
+    manifest_file = manifest_path(settings, settings_file)
+    fingerprint = input_fingerprint(settings, settings_file)
+    fingerprint_seconds = time.perf_counter() - started
+    if not force and is_up_to_date(load_manifest(manifest_file), fingerprint, final, reference_time(settings)):
+        if progress:
+            progress(f"nothing changed since the last build of {final}")
+        return BuildResult(True, final, time.perf_counter() - started, up_to_date=True,
+                           stages={"fingerprint": fingerprint_seconds})
+
+    staging = staging_dir_for(final)
     shutil.rmtree(staging, ignore_errors=True)
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    settings = read_settings(str(settings_file), override={**overrides, "OUTPUT_PATH": str(staging)})
+    staging.mkdir(parents=True)
+    session = BuildSession(progress_line=progress)
+    settings = read_settings(str(settings_file), override={
+        **overrides, "OUTPUT_PATH": str(staging), SESSION_SETTING: session})
 
     counter = _ErrorCounter()
     pelican_logger = logging.getLogger("pelican")
@@ -53,6 +97,7 @@ def build_site(settings_file: str | Path, overrides: dict | None = None) -> Buil
     errors: list[str] = []
     clock = StageClock()
     run_started = time.perf_counter()
+    session.progress("reading and validating content")
     try:
         with timed_signals(clock):
             Pelican(settings).run()
@@ -69,14 +114,29 @@ def build_site(settings_file: str | Path, overrides: dict | None = None) -> Buil
         return BuildResult(False, final, time.perf_counter() - started, errors)
 
     stages = clock.phases(run_started, time.perf_counter())
+    stages["fingerprint"] = fingerprint_seconds
+    adopt_started = time.perf_counter()
+    count = adopt_unchanged(staging, final)
+    stages["compare with previous"] = time.perf_counter() - adopt_started
+    session.progress(f"{count.written} files new or changed, {count.kept} unchanged, "
+                     f"{count.removed} removed")
     swap_started = time.perf_counter()
+    forget_manifest(manifest_file)  # a crash during the swap must not leave a valid-looking manifest
     _swap_into_place(staging, final)
     stages["swap"] = time.perf_counter() - swap_started
-    return BuildResult(True, final, time.perf_counter() - started, stages=stages)
+    earliest = session.earliest_change()
+    save_manifest(manifest_file, BuildManifest(fingerprint, final.stat().st_ino,
+                                               earliest[0] if earliest else None,
+                                               count.written + count.kept))
+    if earliest:
+        session.progress(f"output valid until {earliest[0].isoformat()} ({earliest[1]})")
+    return BuildResult(True, final, time.perf_counter() - started, stages=stages,
+                       files_written=count.written, files_kept=count.kept, files_removed=count.removed)
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:
-    retired = final.parent / f".{final.name}.old-{os.getpid()}"
+    retired = final.parent / f".{final.name}.old-{staging.name.rsplit('-', 1)[-1]}"
+    shutil.rmtree(retired, ignore_errors=True)
     if final.exists():
         final.rename(retired)
     staging.rename(final)

@@ -1,0 +1,118 @@
+"""A Pelican Writer that renders pages in parallel and writes only files whose bytes change.
+
+Pelican's own `write_file` still does all the per-call work (pagination, local context,
+override rules); only the two leaf steps are replaced: `template.render(...)` is recorded as
+a job instead of run, and `_open_w` hands out a buffer instead of truncating a file. The jobs
+are rendered when Pelican sends `finalized` (after every generator and the feeds, which read
+the article objects, not the written pages).
+
+Difference from Pelican: `content_written` is sent when a page is queued, before its file
+exists (no plugin of ours listens to it).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from typing import Any
+
+from pelican.plugins import signals
+from pelican.writers import FileOverwriteFailedError, Writer
+from site_build.output_tree import write_if_changed
+from site_build.session import session_of
+
+from .render import RenderJob, render_all
+from .settings import OutputWriterSettings
+
+logger = logging.getLogger(__name__)
+
+
+class _ChangedOnlyFile(io.StringIO):
+    """Collects text; on close writes it only if it differs from what is there."""
+
+    def __init__(self, path: str, encoding: str) -> None:
+        super().__init__()
+        self._path, self._encoding = path, encoding
+
+    def close(self) -> None:
+        if not self.closed:
+            write_if_changed(self._path, self.getvalue().encode(self._encoding))
+        super().close()
+
+
+class _Discard(io.StringIO):
+    pass
+
+
+class _QueuedTemplate:
+    """Stands in for a Jinja template inside Pelican's write_file: records the render."""
+
+    def __init__(self, template: Any, writer: ChangedOnlyWriter) -> None:
+        self._template, self._writer = template, writer
+
+    def render(self, context: dict[str, Any]) -> str:
+        self._writer._pending = (self._template, context)
+        return ""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
+
+
+class ChangedOnlyWriter(Writer):
+    def __init__(self, output_path: str, settings: dict | None = None) -> None:
+        super().__init__(output_path, settings=settings)
+        self.options = OutputWriterSettings.from_settings(self.settings)
+        self._jobs: dict[str, RenderJob] = {}  # by path: an override replaces the earlier page
+        self._pending: tuple[Any, dict[str, Any]] | None = None
+        self.flushed = False
+        # Weakly connected: gone with this writer, so a re-run in one process starts clean.
+        signals.finalized.connect(self._on_finalized)
+
+    def _on_finalized(self, pelican) -> None:
+        if getattr(pelican, "settings", None) is self.settings:
+            self.flush()
+
+    def write_file(self, name, template, context, *args, **kwargs) -> None:
+        super().write_file(name, _QueuedTemplate(template, self), context, *args, **kwargs)
+        self._pending = None
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False):
+        # Pelican's rule: one write per file, or one override that later writes skip.
+        pending, self._pending = self._pending, None
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" a second time '
+                                               "(was previously overwritten)")
+            return _Discard()
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" as Pelican has already '
+                                           "written to it previously (set `override=True` if intended)")
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        if pending is None:  # a feed written by Pelican: small, write it now
+            return _ChangedOnlyFile(filename, encoding)
+        template, context = pending
+        self._jobs.pop(filename, None)
+        self._jobs[filename] = RenderJob(filename, template, context)
+        return _Discard()
+
+    def flush(self) -> None:
+        """Render and write every queued page (once)."""
+        if self.flushed:
+            return
+        self.flushed = True
+        jobs = list(self._jobs.values())
+        self._jobs.clear()
+        workers = self.options.workers or os.cpu_count() or 1
+        session = session_of(self.settings)
+        if session:
+            session.progress(f"rendering {len(jobs)} pages with {min(workers, max(1, len(jobs)))} processes")
+        outcome = render_all(jobs, workers)
+        for message in outcome.errors:
+            logger.error("rendering failed: %s", message)
+        if session:
+            session.pages_rendered += outcome.rendered
+            session.pages_written += outcome.written
+            session.progress(f"rendered {outcome.rendered} pages, {outcome.written} of them new or changed")

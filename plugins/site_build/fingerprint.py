@@ -1,0 +1,159 @@
+"""The no-change fast path: a fingerprint of everything a build reads, kept after a success.
+
+Inputs are the settings' values, every file under the content, theme and plugin folders, the
+folders other settings point at (analytics exports, fonts...), the project's `*.py`, lock file
+and `data/` beside the settings file, and the Python and Pelican versions. Files count by
+path, size and mtime (ns): an editor's save changes the mtime even when the size stays.
+
+Time also changes the output (a scheduled column goes live, a pick expires, the Most Popular
+window moves at midnight): plugins report the earliest such moment (`valid_until`), and the
+fast path is taken only before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MANIFEST_VERSION = 1
+# Settings that name where the build goes or carry per-run objects, not what it reads.
+_NOT_INPUTS = {"OUTPUT_PATH", "SITE_BUILD_SESSION", "CACHE_PATH", "CACHE_ROOT", "IMAGE_CACHE_DIR"}
+# The clock is not an input: what time changes is covered by `valid_until`.
+_CLOCK = {"BUILD_TIME"}
+_SKIPPED_DIRS = {"__pycache__", ".git", ".cache", ".venv", "node_modules", ".pytest_cache", ".ruff_cache"}
+_PROJECT_FILES = ("requirements.lock", "requirements.in")
+
+
+def _stable(value: Any) -> Any:
+    """A JSON-able form that is the same in every process (no memory addresses)."""
+    if isinstance(value, dict):
+        return {str(k): _stable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_stable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(_stable(v)) for v in value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (dt.datetime, dt.date, Path)):
+        return str(value)
+    if callable(value):
+        return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', type(value).__name__)}"
+    text = repr(value)
+    return type(value).__qualname__ if " at 0x" in text else text
+
+
+def _walk_files(root: Path, into: list[str]) -> None:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            into.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def input_roots(settings: dict, settings_file: Path) -> list[Path]:
+    """Files and folders a build reads, sorted, without the output and caches."""
+    output = Path(settings["OUTPUT_PATH"]).resolve()
+    excluded = [output] + [Path(str(settings[k])).resolve() for k in _NOT_INPUTS
+                           if isinstance(settings.get(k), (str, Path)) and settings.get(k)]
+    project = settings_file.resolve().parent
+    roots = {settings_file.resolve(), project / "data", *project.glob("*.py"),
+             *(project / name for name in _PROJECT_FILES)}
+    candidates: list[Any] = []
+    for key, value in settings.items():
+        if key in _NOT_INPUTS:
+            continue
+        candidates.extend(value if isinstance(value, (list, tuple)) else [value])
+    for value in candidates:
+        if not isinstance(value, (str, Path)) or not os.path.isabs(str(value)):
+            continue
+        path = Path(value).resolve()
+        # A folder holding the output or a cache (the project root itself) is too broad to walk.
+        if (not path.exists() or _inside(project, path)
+                or any(_inside(path, ex) or _inside(ex, path) for ex in excluded)):
+            continue
+        roots.add(path)
+    return sorted(r for r in roots if r.exists())
+
+
+def input_fingerprint(settings: dict, settings_file: Path) -> str:
+    """One hash over every input of a build (see the module docstring)."""
+    import pelican
+
+    entries: list[str] = [f"python {sys.version}", f"pelican {pelican.__version__}"]
+    entries.append(json.dumps({k: _stable(v) for k, v in settings.items()
+                               if k not in _NOT_INPUTS and k not in _CLOCK}, sort_keys=True))
+    for root in input_roots(settings, settings_file):
+        if root.is_dir():
+            _walk_files(root, entries)
+        else:
+            stat = root.stat()
+            entries.append(f"{root}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@dataclass
+class BuildManifest:
+    fingerprint: str
+    output_inode: int  # the output folder this manifest describes (a rebuilt folder differs)
+    valid_until: dt.datetime | None  # the output changes by itself at this time
+    files: int
+
+
+def manifest_path(settings: dict, settings_file: Path) -> Path:
+    cache = settings.get("CACHE_ROOT") or settings_file.resolve().parent / ".cache"
+    output = str(Path(settings["OUTPUT_PATH"]).resolve())
+    return Path(cache) / "build" / f"{hashlib.sha256(output.encode()).hexdigest()[:20]}.json"
+
+
+def load_manifest(path: Path) -> BuildManifest | None:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("version") != MANIFEST_VERSION:
+            return None
+        until = dt.datetime.fromisoformat(raw["valid_until"]) if raw.get("valid_until") else None
+        return BuildManifest(raw["fingerprint"], int(raw["output_inode"]), until, int(raw.get("files", 0)))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_manifest(path: Path, manifest: BuildManifest) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
+    temp.write_text(json.dumps({
+        "version": MANIFEST_VERSION,
+        "fingerprint": manifest.fingerprint,
+        "output_inode": manifest.output_inode,
+        "valid_until": manifest.valid_until.isoformat() if manifest.valid_until else None,
+        "files": manifest.files,
+    }, indent=1), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def forget_manifest(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def is_up_to_date(manifest: BuildManifest | None, fingerprint: str, output: Path, now: dt.datetime) -> bool:
+    """True when the output on disk was built from exactly these inputs and has not expired."""
+    if manifest is None or manifest.fingerprint != fingerprint:
+        return False
+    try:
+        if output.stat().st_ino != manifest.output_inode:
+            return False
+    except OSError:
+        return False
+    return manifest.valid_until is None or now < manifest.valid_until

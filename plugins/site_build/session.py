@@ -1,0 +1,39 @@
+"""What one build run shares between the driver and the plugins.
+
+The driver puts a `BuildSession` into the settings as `SITE_BUILD_SESSION` (a new one per
+build, so nothing survives between runs). Plugins that know when their output will change by
+itself call `report_valid_until`; long stages call `progress`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+SESSION_SETTING = "SITE_BUILD_SESSION"
+
+
+@dataclass
+class BuildSession:
+    progress_line: Callable[[str], None] | None = None
+    valid_until: list[tuple[dt.datetime, str]] = field(default_factory=list)
+    pages_rendered: int = 0
+    pages_written: int = 0
+
+    def progress(self, message: str) -> None:
+        if self.progress_line is not None:
+            self.progress_line(message)
+
+    def report_valid_until(self, when: dt.datetime | None, reason: str) -> None:
+        """The output will change by itself at `when` (e.g. a scheduled column goes live)."""
+        if when is not None:
+            self.valid_until.append((when if when.tzinfo else when.replace(tzinfo=dt.UTC), reason))
+
+    def earliest_change(self) -> tuple[dt.datetime, str] | None:
+        return min(self.valid_until, key=lambda item: item[0]) if self.valid_until else None
+
+
+def session_of(settings: dict) -> BuildSession | None:
+    session = settings.get(SESSION_SETTING)
+    return session if isinstance(session, BuildSession) else None
