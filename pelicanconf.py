@@ -18,7 +18,8 @@ SITE_LOGO = "images/mark.svg"  # square mark for header and favicon; logo.svg is
 
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 # Order matters: content_model validates first; stories before related (cards); cta before feeds.
-PLUGINS = ["content_model", "speedups", "site_pages", "images", "stories", "related", "cta", "popular", "feeds"]
+PLUGINS = ["content_model", "speedups",
+           "site_pages", "images", "stories", "related", "cta", "popular", "feeds", "output_writer"]
 
 # --- content layout -------------------------------------------------------------------
 ARTICLE_PATHS = ["columns"]
@@ -154,3 +155,7 @@ FEED_TAGGING_ENTITY = "ridgeledger.example,2025"
 # Committed record of item ids, beside content/ (see plugins/feeds/ids.py for the editor workflow).
 FEED_ID_REGISTRY = "data/feed-ids.json"
 FEED_WEBSUB_HUB = None  # e.g. "https://pubsubhubbub.appspot.com/" to push updates to readers
+
+# --- output writer (issue 9) ---------------------------------------------------------------
+# Pages are rendered by this many processes (0 = one per core); only changed files are written.
+OUTPUT_WRITER_WORKERS = 0
