@@ -21,6 +21,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
+from site_build.output_tree import write_if_changed
 
 from .records import FeedItem
 from .settings import FeedSettings
@@ -242,15 +243,15 @@ def write_feed(spec: FeedSpec, items: list[FeedItem], settings: FeedSettings, ou
     written = []
     atom = output_dir / spec.atom_path
     atom.parent.mkdir(parents=True, exist_ok=True)
-    atom.write_bytes(_with_stylesheet(fg.atom_str(xml_declaration=False), settings))
+    write_if_changed(atom, _with_stylesheet(fg.atom_str(xml_declaration=False), settings))
     written.append(atom)
     _set_self(fg, spec, settings, spec.rss_path, "application/rss+xml")
     rss = output_dir / spec.rss_path
-    rss.write_bytes(_with_stylesheet(fg.rss_str(xml_declaration=False), settings))
+    write_if_changed(rss, _with_stylesheet(fg.rss_str(xml_declaration=False), settings))
     written.append(rss)
     if spec.json_path:
         path = output_dir / spec.json_path
-        path.write_text(json.dumps(json_feed(spec, items, settings), ensure_ascii=False, indent=1),
-                        encoding="utf-8")
+        write_if_changed(path, json.dumps(json_feed(spec, items, settings), ensure_ascii=False,
+                                          indent=1).encode("utf-8"))
         written.append(path)
     return written

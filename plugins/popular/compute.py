@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from site_build.output_tree import write_if_changed
+
 from .config import PopularSettings
 from .ingest import BELOW_MIN, Tally, Window, ingest, window_before
 from .picks import PickEntry, editors_picks
@@ -115,5 +117,5 @@ _PROBLEM_REASONS = {"malformed row", "date not understood", "unknown format",
 def write_provenance(output_dir: Path, relative: str, provenance: dict) -> Path:
     target = Path(output_dir) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_if_changed(target, (json.dumps(provenance, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return target
