@@ -1,0 +1,159 @@
+"""Unit tests of the write side's pure parts: output tree, fingerprint, freshness, rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from output_writer.freshness import earliest_after, next_midnight, pick_expiry
+from output_writer.render import RenderJob, render_all
+from output_writer.settings import OutputWriterSettings
+from site_build.fingerprint import BuildManifest, _stable, input_roots, is_up_to_date
+from site_build.output_tree import adopt_unchanged, previous_file_for, staging_dir_for, write_if_changed
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+
+
+def test_write_if_changed_keeps_an_identical_file_and_replaces_a_changed_one(tmp_path):
+    path = tmp_path / "a" / "page.html"
+    assert write_if_changed(path, b"one") is True
+    first = path.stat()
+    assert write_if_changed(path, b"one") is False
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    assert write_if_changed(path, b"two") is True
+    assert path.read_bytes() == b"two"
+    assert path.stat().st_ino != first.st_ino  # a new file, renamed into place
+
+
+def test_write_if_changed_never_writes_through_a_hard_link(tmp_path):
+    shared = tmp_path / "previous.html"
+    shared.write_bytes(b"old")
+    linked = tmp_path / "linked.html"
+    os.link(shared, linked)
+    write_if_changed(linked, b"new")
+    assert shared.read_bytes() == b"old"
+    assert linked.read_bytes() == b"new"
+
+
+def test_staging_paths_map_to_the_previous_output(tmp_path):
+    final = tmp_path / "out"
+    staging = staging_dir_for(final)
+    assert staging.parent == tmp_path and staging.name.startswith(".out.building-")
+    assert previous_file_for(staging / "columns" / "x" / "index.html") == final / "columns" / "x" / "index.html"
+    assert previous_file_for(tmp_path / "elsewhere" / "index.html") is None
+
+
+def test_inside_staging_an_identical_previous_file_is_linked_not_written(tmp_path):
+    final = tmp_path / "out"
+    (final / "columns").mkdir(parents=True)
+    (final / "columns" / "same.html").write_bytes(b"same")
+    (final / "columns" / "changed.html").write_bytes(b"before")
+    staging = staging_dir_for(final)
+    assert write_if_changed(staging / "columns" / "same.html", b"same") is False
+    assert write_if_changed(staging / "columns" / "changed.html", b"after") is True
+    assert (staging / "columns" / "same.html").stat().st_ino == (final / "columns" / "same.html").stat().st_ino
+    assert (final / "columns" / "changed.html").read_bytes() == b"before"
+
+
+def test_adopt_unchanged_links_identical_files_and_counts_new_and_removed(tmp_path):
+    final = tmp_path / "out"
+    final.mkdir()
+    for name, data in {"kept.css": b"css", "changed.css": b"a", "gone.css": b"x"}.items():
+        (final / name).write_bytes(data)
+    staging = staging_dir_for(final)
+    staging.mkdir()
+    for name, data in {"kept.css": b"css", "changed.css": b"b", "new.css": b"n"}.items():
+        (staging / name).write_bytes(data)
+    count = adopt_unchanged(staging, final)
+    assert (count.kept, count.written, count.removed) == (1, 2, 1)
+    assert (staging / "kept.css").stat().st_ino == (final / "kept.css").stat().st_ino
+    assert (staging / "changed.css").read_bytes() == b"b"
+
+
+def test_stable_settings_form_has_no_memory_addresses():
+    class Opaque:
+        pass
+
+    def a_filter(value):
+        return value
+
+    form = _stable({"F": a_filter, "O": Opaque(), "S": {3, 1}, "D": NOW, "L": (1, "x")})
+    assert form["F"].endswith("a_filter")
+    assert form["O"].endswith("Opaque")
+    assert form == _stable({"L": [1, "x"], "D": NOW, "S": {1, 3}, "O": Opaque(), "F": a_filter})
+
+
+def test_input_roots_leave_out_the_output_caches_and_the_project_folder(tmp_path):
+    project = tmp_path / "site"
+    (project / "content").mkdir(parents=True)
+    (project / "data").mkdir()
+    (project / "extra").mkdir()
+    settings_file = project / "conf.py"
+    settings_file.write_text("", encoding="utf-8")
+    settings = {"OUTPUT_PATH": str(project / "output"), "PATH": str(project / "content"),
+                "ROOT": str(project), "CACHE_ROOT": str(project / ".cache"),
+                "LISTED": [str(project / "extra")], "RELATIVE": "data/x.json"}
+    (project / "output").mkdir()
+    roots = input_roots(settings, settings_file)
+    assert roots == sorted([project / "content", project / "data", project / "extra", settings_file])
+
+
+def test_up_to_date_needs_the_same_fingerprint_output_folder_and_time(tmp_path):
+    output = tmp_path / "out"
+    output.mkdir()
+    inode = output.stat().st_ino
+    later = NOW + dt.timedelta(hours=2)
+    manifest = BuildManifest("abc", inode, later, 3)
+    assert is_up_to_date(manifest, "abc", output, NOW)
+    assert not is_up_to_date(manifest, "abd", output, NOW)
+    assert not is_up_to_date(manifest, "abc", output, later)
+    assert not is_up_to_date(BuildManifest("abc", inode + 1, None, 3), "abc", output, NOW)
+    assert not is_up_to_date(manifest, "abc", tmp_path / "missing", NOW)
+    assert not is_up_to_date(None, "abc", output, NOW)
+
+
+def test_freshness_dates():
+    tbilisi = ZoneInfo("Asia/Tbilisi")
+    assert next_midnight(NOW, tbilisi) == dt.datetime(2026, 11, 20, 20, 0, tzinfo=dt.UTC)
+    soon = NOW + dt.timedelta(minutes=5)
+    assert earliest_after(NOW, [None, NOW - dt.timedelta(days=1), NOW, soon, soon + dt.timedelta(days=1)]) == soon
+    assert earliest_after(NOW, [NOW - dt.timedelta(days=1)]) is None
+    assert earliest_after(NOW, [dt.date(2026, 11, 21)]) == dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
+    assert pick_expiry(NOW) == NOW + dt.timedelta(microseconds=1)
+    assert pick_expiry(None) is None
+
+
+@pytest.mark.parametrize("bad", [-1, "2", 1.5, True])
+def test_worker_setting_errors_name_the_option(bad):
+    with pytest.raises(ValueError, match="OUTPUT_WRITER_WORKERS must be a whole number >= 0"):
+        OutputWriterSettings.from_settings({"OUTPUT_WRITER_WORKERS": bad})
+
+
+class _Template:
+    def render(self, context):
+        if context.get("boom"):
+            raise RuntimeError(f"cannot render page {context['n']}")
+        return f"<p>page {context['n']}</p>"
+
+
+def _jobs(folder: Path, count: int, boom_at: int | None = None) -> list[RenderJob]:
+    return [RenderJob(str(folder / f"p{i}.html"), _Template(), {"n": i, "boom": i == boom_at})
+            for i in range(count)]
+
+
+def test_forked_rendering_writes_the_same_files_as_sequential(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    first = render_all(_jobs(one, 100), workers=1)
+    second = render_all(_jobs(two, 100), workers=2)
+    assert (first.rendered, first.written, first.errors) == (100, 100, [])
+    assert (second.rendered, second.written, second.errors) == (100, 100, [])
+    assert {p.name: p.read_bytes() for p in one.iterdir()} == {p.name: p.read_bytes() for p in two.iterdir()}
+    assert render_all(_jobs(two, 100), workers=2).written == 0
+
+
+def test_a_failing_page_in_a_worker_is_reported(tmp_path):
+    outcome = render_all(_jobs(tmp_path, 100, boom_at=1), workers=2)  # page 1 is in the child's share
+    assert any("cannot render page 1" in message for message in outcome.errors)
