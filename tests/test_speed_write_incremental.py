@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,19 @@ def test_parallel_rendering_gives_the_same_bytes_as_sequential(workers, content_
     output = tmp_path / "out"
     built(output, content_copy, OUTPUT_WRITER_WORKERS=workers)
     assert digest(output) == digest(demo_site)
+
+
+def test_no_change_build_returns_before_pelican_is_imported(content_copy, tmp_path):
+    output = tmp_path / "out"
+    built(output, content_copy)
+    before = snapshot(output)
+    code = (
+        "import datetime as dt, sys; sys.path.insert(0, 'plugins');"
+        "from site_build import build_site;"
+        f"r = build_site('pelicanconf.py', {{'OUTPUT_PATH': {str(output)!r}, 'PATH': {str(content_copy)!r},"
+        f" 'CACHE_ROOT': {str(tmp_path / '.cache')!r}, 'BUILD_TIME': dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)}});"
+        "print(r.ok, r.up_to_date, 'pelican' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["True", "True", "False"]
+    assert snapshot(output) == before

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from content_model.dates import reference_time
@@ -17,30 +17,22 @@ from pelican.settings import read_settings
 
 from .fingerprint import (
     BuildManifest,
+    files_hash,
     forget_manifest,
     input_fingerprint,
+    input_roots,
     is_up_to_date,
     load_manifest,
     manifest_path,
+    quick_key,
     save_manifest,
 )
 from .logs import reset_pelican_log_dedup
 from .output_tree import adopt_unchanged, staging_dir_for
+from .quick import save_pointer
+from .result import BuildResult
 from .session import SESSION_SETTING, BuildSession
 from .timing import StageClock, timed_signals
-
-
-@dataclass
-class BuildResult:
-    ok: bool
-    output: Path
-    seconds: float
-    errors: list[str] = field(default_factory=list)
-    stages: dict[str, float] = field(default_factory=dict)
-    up_to_date: bool = False  # nothing changed since the last build: nothing was done
-    files_written: int = 0  # new or changed files in the output
-    files_kept: int = 0  # identical files kept as they were (same inode and mtime)
-    files_removed: int = 0
 
 
 class _ErrorCounter(logging.Handler):
@@ -76,9 +68,23 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     settings = read_settings(str(settings_file), override=overrides)
     final = Path(settings["OUTPUT_PATH"]).resolve()
     manifest_file = manifest_path(settings, settings_file)
-    fingerprint = input_fingerprint(settings, settings_file)
+    roots = input_roots(settings, settings_file)
+    roots_hash = files_hash(roots)
+    fingerprint = input_fingerprint(settings, roots_hash)
+    pinned = settings.get("BUILD_TIME") if "BUILD_TIME" not in overrides else None
+
+    def remember(output_inode: int, valid_until, files: int) -> None:
+        key = quick_key(settings_file, overrides)
+        save_manifest(manifest_file, BuildManifest(
+            fingerprint, output_inode, valid_until, files, key, [str(r) for r in roots], roots_hash,
+            pinned if isinstance(pinned, dt.datetime) else None, str(final)))
+        save_pointer(settings_file, overrides, key, manifest_file)
+
     fingerprint_seconds = time.perf_counter() - started
-    if not force and is_up_to_date(load_manifest(manifest_file), fingerprint, final, reference_time(settings)):
+    previous = load_manifest(manifest_file)
+    if not force and is_up_to_date(previous, fingerprint, final, reference_time(settings)):
+        if previous.quick_key != quick_key(settings_file, overrides):
+            remember(previous.output_inode, previous.valid_until, previous.files)
         if progress:
             progress(f"nothing changed since the last build of {final}")
         return BuildResult(True, final, time.perf_counter() - started, up_to_date=True,
@@ -125,9 +131,7 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     _swap_into_place(staging, final)
     stages["swap"] = time.perf_counter() - swap_started
     earliest = session.earliest_change()
-    save_manifest(manifest_file, BuildManifest(fingerprint, final.stat().st_ino,
-                                               earliest[0] if earliest else None,
-                                               count.written + count.kept))
+    remember(final.stat().st_ino, earliest[0] if earliest else None, count.written + count.kept)
     if earliest:
         session.progress(f"output valid until {earliest[0].isoformat()} ({earliest[1]})")
     return BuildResult(True, final, time.perf_counter() - started, stages=stages,

@@ -17,11 +17,11 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 # Settings that name where the build goes or carry per-run objects, not what it reads.
 _NOT_INPUTS = {"OUTPUT_PATH", "SITE_BUILD_SESSION", "CACHE_PATH", "CACHE_ROOT", "IMAGE_CACHE_DIR"}
 # The clock is not an input: what time changes is covered by `valid_until`.
@@ -89,20 +89,49 @@ def input_roots(settings: dict, settings_file: Path) -> list[Path]:
     return sorted(r for r in roots if r.exists())
 
 
-def input_fingerprint(settings: dict, settings_file: Path) -> str:
+def files_hash(roots: list[Path]) -> str:
+    """Path, size and mtime of every file under `roots`."""
+    entries: list[str] = []
+    for root in roots:
+        if root.is_dir():
+            _walk_files(root, entries)
+        elif root.exists():
+            stat = root.stat()
+            entries.append(f"{root}\0{stat.st_size}\0{stat.st_mtime_ns}")
+        else:
+            entries.append(f"{root}\0missing")
+    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def input_fingerprint(settings: dict, roots_hash: str) -> str:
     """One hash over every input of a build (see the module docstring)."""
     import pelican
 
-    entries: list[str] = [f"python {sys.version}", f"pelican {pelican.__version__}"]
+    entries: list[str] = [f"python {sys.version}", f"pelican {pelican.__version__}", roots_hash]
     entries.append(json.dumps({k: _stable(v) for k, v in settings.items()
                                if k not in _NOT_INPUTS and k not in _CLOCK}, sort_keys=True))
-    for root in input_roots(settings, settings_file):
-        if root.is_dir():
-            _walk_files(root, entries)
-        else:
-            stat = root.stat()
-            entries.append(f"{root}\0{stat.st_size}\0{stat.st_mtime_ns}")
     return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# Environment variables that differ between shells but never reach a settings file.
+_VOLATILE_ENV = {"PWD", "OLDPWD", "SHLVL", "_", "PS1", "TERM", "COLUMNS", "LINES", "SSH_TTY",
+                 "SSH_CLIENT", "SSH_CONNECTION", "TMUX_PANE", "WINDOWID"}
+
+
+def quick_key(settings_file: Path, overrides: dict) -> str:
+    """What decides the settings without running the settings file (that needs Pelican).
+
+    The settings files themselves are among the input roots, so with this key, their files
+    and the roots unchanged, the settings are the same as last time.
+    """
+    from importlib.metadata import version
+
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in _VOLATILE_ENV and not k.startswith("PYTEST_")}
+    material = {"settings_file": str(settings_file.resolve()), "python": sys.version,
+                "pelican": version("pelican"), "environment": environment,
+                "overrides": _stable({k: v for k, v in overrides.items() if k not in _CLOCK})}
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass
@@ -111,6 +140,12 @@ class BuildManifest:
     output_inode: int  # the output folder this manifest describes (a rebuilt folder differs)
     valid_until: dt.datetime | None  # the output changes by itself at this time
     files: int
+    # For the check that runs before Pelican is even imported (see quick.py):
+    quick_key: str = ""
+    roots: list[str] = field(default_factory=list)
+    roots_hash: str = ""
+    pinned_time: dt.datetime | None = None  # BUILD_TIME set in the settings file itself
+    output: str = ""
 
 
 def manifest_path(settings: dict, settings_file: Path) -> Path:
@@ -125,7 +160,10 @@ def load_manifest(path: Path) -> BuildManifest | None:
         if raw.get("version") != MANIFEST_VERSION:
             return None
         until = dt.datetime.fromisoformat(raw["valid_until"]) if raw.get("valid_until") else None
-        return BuildManifest(raw["fingerprint"], int(raw["output_inode"]), until, int(raw.get("files", 0)))
+        pinned = dt.datetime.fromisoformat(raw["pinned_time"]) if raw.get("pinned_time") else None
+        return BuildManifest(raw["fingerprint"], int(raw["output_inode"]), until, int(raw.get("files", 0)),
+                             raw.get("quick_key", ""), list(raw.get("roots", [])), raw.get("roots_hash", ""),
+                             pinned, raw.get("output", ""))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -139,6 +177,11 @@ def save_manifest(path: Path, manifest: BuildManifest) -> None:
         "output_inode": manifest.output_inode,
         "valid_until": manifest.valid_until.isoformat() if manifest.valid_until else None,
         "files": manifest.files,
+        "quick_key": manifest.quick_key,
+        "roots": manifest.roots,
+        "roots_hash": manifest.roots_hash,
+        "pinned_time": manifest.pinned_time.isoformat() if manifest.pinned_time else None,
+        "output": manifest.output,
     }, indent=1), encoding="utf-8")
     os.replace(temp, path)
 
