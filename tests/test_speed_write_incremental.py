@@ -187,3 +187,12 @@ def test_no_change_build_returns_before_pelican_is_imported(content_copy, tmp_pa
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert proc.stdout.split() == ["True", "True", "False"]
     assert snapshot(output) == before
+
+
+def test_deferred_rendering_gives_the_same_bytes_as_pelicans_own_writer(content_copy, tmp_path, demo_site):
+    from pelican.settings import read_settings
+
+    plugins = [p for p in read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"] if p != "output_writer"]
+    output = tmp_path / "out"
+    built(output, content_copy, PLUGINS=plugins)
+    assert digest(output) == digest(demo_site)

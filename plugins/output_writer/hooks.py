@@ -16,6 +16,7 @@ def report_next_change(generator) -> None:
     if session is None:
         return
     settings = generator.settings
+    session.progress(f"read {len(generator.articles)} columns ({len(generator.drafts)} drafts or scheduled)")
     now = reference_time(settings)
     scheduled = [a.date for a in generator.drafts if getattr(a, "scheduled", False)]
     session.report_valid_until(earliest_after(now, scheduled), "a scheduled column goes live")

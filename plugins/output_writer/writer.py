@@ -59,6 +59,21 @@ class _QueuedTemplate:
         return getattr(self._template, name)
 
 
+def _percent_reporter(session, total: int):
+    """A line at every tenth of a long render (the count is this process's share x workers)."""
+    if session is None or session.progress_line is None or total < 1000:
+        return None
+    step = total // 10
+    next_line = [step]
+
+    def on_page(done: int) -> None:
+        if done >= next_line[0]:
+            session.progress(f"rendering: about {min(99, 100 * done // total)}% of {total} pages")
+            next_line[0] += step
+
+    return on_page
+
+
 class ChangedOnlyWriter(Writer):
     def __init__(self, output_path: str, settings: dict | None = None) -> None:
         super().__init__(output_path, settings=settings)
@@ -109,7 +124,7 @@ class ChangedOnlyWriter(Writer):
         session = session_of(self.settings)
         if session:
             session.progress(f"rendering {len(jobs)} pages with {min(workers, max(1, len(jobs)))} processes")
-        outcome = render_all(jobs, workers)
+        outcome = render_all(jobs, workers, _percent_reporter(session, len(jobs)))
         for message in outcome.errors:
             logger.error("rendering failed: %s", message)
         if session:
