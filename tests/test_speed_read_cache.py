@@ -112,3 +112,16 @@ def test_reader_reuses_validation_parse_and_sees_a_late_edit(content_copy, tmp_p
     path.write_text(path.read_text(encoding="utf-8") + "\nA late sentence.\n", encoding="utf-8")
     html, _ = reader.read(str(path))
     assert "A late sentence." in html and html != index.parses[path].html
+
+
+def test_body_check_quick_pass_still_reports_each_bad_line():
+    from content_model.validate import check_body
+
+    body = ("A clean paragraph.\n\nSee <a href=\"x\" onclick=\"go()\">this</a>.\n\n"
+            "And [that](  JaVa\tScRiPt:alert(1)).\n\nA closing <b>\nline</b> with data only as a word.\n")
+    errors = check_body(body, 8, "content/columns/x.md")
+    assert [(e.line, e.message) for e in errors] == [
+        (10, "contains a <script> tag or an on...= event handler; remove it"),
+        (12, "links to a script URL (javascript:, data:); use an https:// link"),
+    ]
+    assert check_body("Plain text about data: it is fine.\n", 8, "content/columns/x.md") == []

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import random
 from pathlib import Path
+from types import SimpleNamespace
 
 from conftest import ROOT, build
 from pelican.generators import ArticlesGenerator
@@ -71,3 +72,35 @@ def _configured_plugins() -> list[str]:
     from pelican.settings import read_settings
 
     return list(read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"])
+
+
+def test_frozen_urls_equal_stock_urls_and_keep_the_class_name():
+    from pelican.contents import Article, Page
+    from pelican.settings import DEFAULT_CONFIG
+    from speedups.urls import freeze_urls
+
+    settings = {**DEFAULT_CONFIG, "ARTICLE_URL": "columns/{slug}/", "ARTICLE_SAVE_AS": "columns/{slug}/index.html"}
+    when = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    article = Article("<p>x</p>", {"title": "A", "slug": "a-column", "date": when}, settings=settings)
+    draft = Article("<p>y</p>", {"title": "B", "slug": "b", "date": when, "status": "draft"}, settings=settings)
+    page = Page("<p>z</p>", {"title": "About", "slug": "about"}, settings=settings)
+    expected = [(item.url, item.save_as) for item in (article, draft, page)]
+
+    holder = SimpleNamespace(articles=[article], drafts=[draft], pages=[page])
+    assert freeze_urls([holder]) == 3
+    assert [(item.url, item.save_as) for item in (article, draft, page)] == expected
+    assert [type(item).__name__ for item in (article, draft, page)] == ["Article", "Article", "Page"]
+    assert isinstance(article, Article) and isinstance(page, Page)
+    article.slug = "renamed"  # after the freeze a URL no longer changes: computed once per build
+    assert article.url == "columns/a-column/"
+
+
+def test_stock_generators_are_swapped_for_the_fast_ones():
+    from pelican.generators import PagesGenerator
+    from speedups.generator import UrlFreezingPagesGenerator, use_fast_generators
+
+    articles = ArticlesGenerator.__new__(ArticlesGenerator)
+    pages = PagesGenerator.__new__(PagesGenerator)
+    use_fast_generators(articles)
+    use_fast_generators(pages)
+    assert type(articles) is LinearArticlesGenerator and type(pages) is UrlFreezingPagesGenerator

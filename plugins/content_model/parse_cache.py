@@ -142,6 +142,8 @@ def available_cores() -> int:
 
 
 def _parse_many(jobs: list[tuple[str, str]], workers: int) -> list[FileParse]:
+    if not jobs:
+        return []
     if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES:
         md = new_markdown()
         return [parse_bytes(Path(path).read_bytes(), display, md) for path, display in jobs]

@@ -35,6 +35,7 @@ class ColumnReader(BaseReader):
         self._content_dir = Path(settings["PATH"])
         self._tz = site_timezone(settings.get("TIMEZONE") or "UTC")
         self._catalog: Catalog | None = None
+        self._tag_slugs: dict[str, str] = {}
         self._index: SiteIndex | None = None
 
     def use_index(self, index: SiteIndex) -> None:
@@ -103,7 +104,7 @@ class ColumnReader(BaseReader):
             "section": meta.section,
             "authors": authors,
             "author_ids": list(meta.authors),
-            "tags": [Tag(tag, settings) for tag in meta.tags],
+            "tags": [self._tag(tag) for tag in meta.tags],
             "slug": meta.slug or path.stem,
             "status": "draft" if meta.status == "draft" or scheduled else "published",
             "scheduled": scheduled,
@@ -125,6 +126,17 @@ class ColumnReader(BaseReader):
                 image_credit=meta.image_credit,
             )
         return metadata
+
+
+    def _tag(self, name: str) -> Tag:
+        """A Tag as Pelican makes it, its slug worked out once per name instead of per article."""
+        tag = Tag(name, self.settings)
+        known = self._tag_slugs.get(name)
+        if known is None:
+            known = self._tag_slugs[name] = tag.slug
+        else:
+            tag._slug = known  # what the `slug` property would compute and store; a renamed tag still re-slugs
+        return tag
 
 
 def page_metadata(meta: PageMeta, path: Path) -> dict:
