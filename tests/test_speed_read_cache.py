@@ -125,3 +125,22 @@ def test_body_check_quick_pass_still_reports_each_bad_line():
         (12, "links to a script URL (javascript:, data:); use an https:// link"),
     ]
     assert check_body("Plain text about data: it is fine.\n", 8, "content/columns/x.md") == []
+
+
+def test_body_problems_are_reported_from_the_cache(content_copy, tmp_path):
+    bad = content_copy / "columns" / "scripted.md"
+    source = next((content_copy / "columns").rglob("*.md")).read_text(encoding="utf-8")
+    head, _, _ = source.partition("\n---\n")
+    bad.write_text(head.replace("slug:", "old_slug:") + "\n---\nFine.\n\n<script>alert(1)</script>\n",
+                   encoding="utf-8")
+    cache = tmp_path / "parsed.pickle"
+    first = parse_files(content_files(content_copy), cache)
+    again = parse_files(content_files(content_copy), cache)
+    assert again[bad] == first[bad] and again[bad].parsed.body == ""  # the body itself is not kept
+    body_line = head.count("\n") + 3
+    for parses in (first, again, None):
+        _, errors = validate_content(content_copy, TZ, parses)
+        found = [e for e in errors if e.field == "body"]
+        assert [(e.path, e.line, e.message) for e in found] == [
+            ("content/columns/scripted.md", body_line + 2,
+             "contains a <script> tag or an on...= event handler; remove it")]

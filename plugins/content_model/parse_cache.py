@@ -21,13 +21,15 @@ import pickle
 import sys
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 
 import markdown
 import yaml
 
+from .body_check import check_body
+from .errors import ContentError
 from .frontmatter import ParsedFile, parse_content_bytes
 from .text import count_words, first_paragraph_text, html_to_text
 
@@ -45,7 +47,7 @@ MARKDOWN_EXTENSIONS = [
 
 # Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN_FILES = 24
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,11 @@ class FileParse:
     """Everything taken from one content file's bytes."""
 
     digest: str  # SHA-256 of the bytes parsed
-    parsed: ParsedFile
+    parsed: ParsedFile  # with an empty `body`: only its HTML and its check are needed later
     html: str | None  # the body rendered by Markdown; None when the front-matter is unusable
     word_count: int
     first_paragraph: str  # plain text of the first paragraph, cut for a standfirst
+    body_problems: tuple[ContentError, ...] = ()  # `check_body` on the body
 
 
 def new_markdown() -> markdown.Markdown:
@@ -71,10 +74,11 @@ def parse_bytes(raw: bytes, display: str, md: markdown.Markdown) -> FileParse:
     """Parse one file's bytes; `md` is reset first, so one instance serves many files."""
     parsed = parse_content_bytes(raw, display)
     if parsed.meta is None:
-        return FileParse(digest_of(raw), parsed, None, 0, "")
+        return FileParse(digest_of(raw), replace(parsed, body=""), None, 0, "")
     md.reset()
     html = md.convert(parsed.body)
-    return FileParse(digest_of(raw), parsed, html, count_words(html_to_text(html)), first_paragraph_text(html))
+    return FileParse(digest_of(raw), replace(parsed, body=""), html, count_words(html_to_text(html)),
+                     first_paragraph_text(html), tuple(check_body(parsed.body, parsed.body_line, display)))
 
 
 @functools.cache

@@ -7,21 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .body_check import check_body
 from .catalog import Catalog, display_path, image_problem, load_catalog
 from .errors import ContentError
 from .frontmatter import ParsedFile, YamlDocument, parse_content_file
-from .links import _squash, check_front_matter_links, has_script_link
+from .links import check_front_matter_links
 from .parse_cache import FileParse
 from .schema import SLUG_RE, ColumnMeta, PageMeta, validate_model
-
-_RAW_SCRIPT = re.compile(r"<\s*script|<[^>]+\son[a-z]+\s*=", re.I)
-# Every scheme `has_script_link` looks for ends in one of these, once whitespace is squashed.
-_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 
 
 @dataclass
@@ -64,27 +60,6 @@ def _known(name: str, options: list[str], what: str) -> str:
         return f"unknown {what} '{name}'; did you mean '{close[0]}'?"
     shown = ", ".join(sorted(options)[:12]) + (", ..." if len(options) > 12 else "")
     return f"unknown {what} '{name}' (known: {shown or 'none'})"
-
-
-def check_body(body: str, body_line: int, display: str) -> list[ContentError]:
-    if not body.strip():
-        return [ContentError(display, body_line, "body",
-                             "is empty; write the text below the closing '---'")]
-    # Quick pass over the whole body first: a line can only match what the whole text
-    # matches (the line patterns may span lines, the squashed body contains each squashed
-    # line), so a clean body, the usual case, skips the line-by-line scan.
-    squashed = _squash(body)
-    if not _RAW_SCRIPT.search(body) and not any(scheme in squashed for scheme in _SCRIPT_SCHEMES):
-        return []
-    errors = []
-    for offset, line in enumerate(body.split("\n")):
-        if _RAW_SCRIPT.search(line):
-            errors.append(ContentError(display, body_line + offset, "body",
-                                       "contains a <script> tag or an on...= event handler; remove it"))
-        elif has_script_link(line):
-            errors.append(ContentError(display, body_line + offset, "body",
-                                       "links to a script URL (javascript:, data:); use an https:// link"))
-    return errors
 
 
 def _slug_for(meta_slug: str | None, path: Path, display: str, line: int) -> tuple[str, list[ContentError]]:
@@ -156,6 +131,12 @@ def validate_content(
             return done.parsed
         return parse_content_file(path, display)
 
+    def body_problems(path: Path, parsed: ParsedFile, display: str) -> list[ContentError]:
+        done = parses.get(path)
+        if done is not None:  # checked when parsed; the body itself is not kept
+            return list(done.body_problems)
+        return check_body(parsed.body, parsed.body_line, display)
+
     for path in sorted((content_dir / "columns").rglob("*.md")):
         display = display_path(path, content_dir)
         parsed = parse(path, display)
@@ -163,7 +144,7 @@ def validate_content(
         if parsed.meta is None:
             continue
         errors += check_front_matter_links(parsed.meta, display)
-        errors += check_body(parsed.body, parsed.body_line, display)
+        errors += body_problems(path, parsed, display)
         meta, problems = validate_model(ColumnMeta, parsed.meta, display, context)
         errors += problems
         if meta is None:
@@ -190,7 +171,7 @@ def validate_content(
         if parsed.meta is None:
             continue
         errors += check_front_matter_links(parsed.meta, display)
-        errors += check_body(parsed.body, parsed.body_line, display)
+        errors += body_problems(path, parsed, display)
         meta, problems = validate_model(PageMeta, parsed.meta, display, context)
         errors += problems
         if meta is None:
