@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,20 @@ def test_body_problems_are_reported_from_the_cache(content_copy, tmp_path):
         assert [(e.path, e.line, e.message) for e in found] == [
             ("content/columns/scripted.md", body_line + 2,
              "contains a <script> tag or an on...= event handler; remove it")]
+
+
+def test_caches_of_deleted_content_folders_are_removed(tmp_path):
+    from content_model.parse_cache import content_cache_file
+
+    cache_dir = tmp_path / "cache"
+    kept, gone = tmp_path / "site" / "content", tmp_path / "copy" / "content"
+    kept.mkdir(parents=True)
+    gone.mkdir(parents=True)
+    kept_files = write_columns(kept, 1)
+    gone_file = content_cache_file(cache_dir, gone)
+    parse_files(write_columns(gone, 1), gone_file, workers=1)
+    assert gone_file.is_file()
+    shutil.rmtree(gone)
+    kept_file = content_cache_file(cache_dir, kept)
+    parse_files(kept_files, kept_file, workers=1)
+    assert sorted(p.name for p in cache_dir.iterdir()) == [kept_file.name, kept_file.with_suffix(".source").name]

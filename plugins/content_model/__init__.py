@@ -12,7 +12,7 @@ from pelican import signals
 
 from .dates import site_timezone
 from .errors import ContentError, ContentErrors
-from .parse_cache import cache_file_for, parse_files
+from .parse_cache import content_cache_file, parse_files
 from .reader import ColumnReader
 from .validate import SiteIndex, content_files, validate_content
 
@@ -38,7 +38,7 @@ def validate_site(generator) -> None:
     # Every file is parsed here once (in parallel, or taken from the content cache); the
     # reader then only looks the results up.
     cache_root = settings.get("CACHE_ROOT")
-    cache_file = cache_file_for(Path(cache_root) / "content", content_dir) if cache_root else None
+    cache_file = content_cache_file(Path(cache_root) / "content", content_dir) if cache_root else None
     parses = parse_files(content_files(content_dir), cache_file)
     index, errors = validate_content(content_dir, site_timezone(settings["TIMEZONE"]), parses)
     for _receiver, extra in content_validation.send(index, settings=settings):

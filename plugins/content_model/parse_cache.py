@@ -108,6 +108,26 @@ def cache_file_for(cache_dir: Path, content_dir: Path) -> Path:
     return Path(cache_dir) / f"parsed-{key}.pickle"
 
 
+def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
+    """`cache_file_for`, with housekeeping: a `.source` note beside each cache file names its
+    content folder, and caches of folders that are gone (tests' temporary copies) are removed."""
+    cache_dir = Path(cache_dir)
+    cache_file = cache_file_for(cache_dir, content_dir)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for note in cache_dir.glob("parsed-*.source"):
+            source = note.read_text(encoding="utf-8").strip()
+            if note.stem != cache_file.stem and source and not Path(source).exists():
+                note.with_suffix(".pickle").unlink(missing_ok=True)
+                note.unlink(missing_ok=True)
+        note = cache_file.with_suffix(".source")
+        if not note.is_file():
+            note.write_text(str(Path(content_dir).resolve()), encoding="utf-8")
+    except OSError as exc:
+        logger.warning("content cache housekeeping failed in %s (%s)", cache_dir, exc)
+    return cache_file
+
+
 def load_cache(cache_file: Path | None) -> dict[tuple[str, str], FileParse]:
     """The entries saved by the last build, or nothing when missing, stale or unreadable."""
     if cache_file is None or not cache_file.is_file():
