@@ -168,3 +168,17 @@ def test_no_inline_script_and_nothing_from_third_parties(demo_site):
 def test_production_build_uses_absolute_canonical_urls(demo_site_prod):
     page = soup(demo_site_prod / "index.html")
     assert page.select_one('link[rel="canonical"]')["href"] == "https://ridgeledger.example/"
+
+
+def test_every_build_reports_its_own_warnings(content_copy, tmp_path, caplog):
+    """Pelican drops repeated log messages process-wide; a second build must warn again."""
+    import logging
+
+    bad_log = content_copy.parent / "analytics"
+    bad_log.mkdir()
+    (bad_log / "access.log").write_text("this is not a log line\n", encoding="utf-8")
+    for run in ("first", "second"):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            assert build(tmp_path / run, content_copy, POPULAR_ANALYTICS_DIR=str(bad_log)).ok
+        assert "access.log: 1 unknown format" in caplog.text, f"{run} build did not report the bad file"
