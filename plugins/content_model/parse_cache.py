@@ -120,6 +120,9 @@ def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
             if note.stem != cache_file.stem and source and not Path(source).exists():
                 note.with_suffix(".pickle").unlink(missing_ok=True)
                 note.unlink(missing_ok=True)
+        for orphan in cache_dir.glob("parsed-*.pickle"):  # made before notes existed
+            if orphan != cache_file and not orphan.with_suffix(".source").exists():
+                orphan.unlink(missing_ok=True)
         note = cache_file.with_suffix(".source")
         if not note.is_file():
             note.write_text(str(Path(content_dir).resolve()), encoding="utf-8")
