@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -82,12 +83,76 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.BASIC)
 
 
+@functools.cache
+def _has_kerning(path: str) -> bool:
+    # With basic layout Pillow applies only a legacy `kern` table (the Noto fonts have none),
+    # so a run's width is the sum of its glyphs' advances and each glyph can be drawn on its
+    # own. A font with kerning is drawn and measured run by run instead.
+    font = _font(path, 100)
+    return any(font.getlength(pair) != font.getlength(pair[0]) + font.getlength(pair[1])
+               for pair in ("AV", "To", "Wa", "LT", "Yo", "r.", "ТА", "ГА"))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _advance(path: str, size: int, char: str) -> float:
+    return _font(path, size).getlength(char)
+
+
+# Glyph origins are placed to a quarter pixel: finer steps look the same and fill the cache.
+_PHASES = 4
+
+
+@functools.lru_cache(maxsize=50_000)
+def _glyph(path: str, size: int, char: str, phase_x: int, phase_y: int) -> tuple[object, tuple[int, int]]:
+    """The anti-aliased mask of one glyph with its baseline origin at (phase_x, phase_y)/4 px.
+
+    Rasterising is most of the cost of a card, and a site uses a few hundred glyphs per size,
+    so each is rasterised once per process and stamped wherever it recurs.
+    """
+    return _font(path, size).getmask2(char, "L", anchor="ls", start=(phase_x / _PHASES, phase_y / _PHASES))
+
+
+def _stamp_run(draw: ImageDraw.ImageDraw, xy: tuple[float, float], run: str, path: str, size: int, ink: int,
+               drawn: DrawnText) -> float:
+    """Draw a run glyph by glyph from the glyph cache; returns the x where it ended."""
+    x, y = xy
+    y_whole = math.floor(y)
+    phase_y = min(_PHASES - 1, round((y - y_whole) * _PHASES))
+    left = top = 1 << 30
+    right = bottom = -(1 << 30)
+    for char in run:
+        x_whole = math.floor(x)
+        phase_x = round((x - x_whole) * _PHASES)
+        if phase_x == _PHASES:
+            x_whole, phase_x = x_whole + 1, 0
+        mask, (dx, dy) = _glyph(path, size, char, phase_x, phase_y)
+        width, height = mask.size
+        if width and height:
+            gx, gy = x_whole + dx, y_whole + dy
+            # the same core call ImageDraw.text makes with a whole run's mask
+            draw.draw.draw_bitmap((gx, gy), mask, ink)
+            left, top = min(left, gx), min(top, gy)
+            right, bottom = max(right, gx + width), max(bottom, gy + height)
+        x += _advance(path, size, char)
+    if right > left:
+        drawn.boxes.append((left, top, right, bottom))
+    return x
+
+
+@functools.lru_cache(maxsize=64)
+def _font_path(font_dir: str, script: str, bold: bool) -> str:
+    return str(Path(font_dir) / FONT_FILES[(script, bold)])
+
+
 @dataclass(frozen=True)
 class FontSet:
     font_dir: str
 
     def font(self, script: str, bold: bool, size: int) -> ImageFont.FreeTypeFont:
-        return _font(str(Path(self.font_dir) / FONT_FILES[(script, bold)]), size)
+        return _font(self.path(script, bold), size)
+
+    def path(self, script: str, bold: bool) -> str:
+        return _font_path(self.font_dir, script, bold)
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -101,15 +166,21 @@ class FontSet:
 
 
 @functools.lru_cache(maxsize=200_000)
-def _run_length(path: str, size: int, run: str) -> float:
-    # words recur across titles; measuring each (word, font, size) once per process is the
-    # difference between tens and hundreds of cards per second
-    return _font(path, size).getlength(run)
+def _text_length(font_dir: str, bold: bool, size: int, text: str) -> float:
+    # words recur across titles and every word is measured at several sizes while fitting:
+    # one dictionary lookup instead of splitting by script and summing advances again
+    total = 0.0
+    for script, run in script_runs(text):
+        path = _font_path(font_dir, script, bold)
+        if _has_kerning(path):
+            total += _font(path, size).getlength(run)
+        else:
+            total += sum(_advance(path, size, char) for char in run)
+    return total
 
 
 def text_length(text: str, fonts: FontSet, bold: bool, size: int) -> float:
-    return sum(_run_length(str(Path(fonts.font_dir) / FONT_FILES[(script, bold)]), size, run)
-               for script, run in script_runs(text))
+    return _text_length(fonts.font_dir, bold, size, text)
 
 
 def _estimated_lines(words: list[float], space: float, width: float) -> int:
@@ -212,8 +283,13 @@ def draw_line(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, fon
               size: int, fill: tuple[int, int, int], drawn: DrawnText) -> float:
     """Draw `text` with its baseline at xy; returns the x where it ended."""
     x, y = xy
+    ink = draw.draw.draw_ink(fill)
     for script, run in script_runs(text):
-        font = fonts.font(script, bold, size)
+        path = fonts.path(script, bold)
+        if not _has_kerning(path):
+            x = _stamp_run(draw, (x, y), run, path, size, ink, drawn)
+            continue
+        font = _font(path, size)
         draw.text((x, y), run, font=font, fill=fill, anchor="ls")
         box = draw.textbbox((x, y), run, font=font, anchor="ls")
         if box[2] > box[0]:
@@ -317,6 +393,12 @@ def _avatar_face(path: str, source_hash: str | None, px: int) -> Image.Image:
         return ImageOps.fit(normalise(raw), (px, px), Image.Resampling.LANCZOS)
 
 
+@functools.lru_cache(maxsize=256)
+def _initials_face(name: str, px: int, font_dir: str) -> Image.Image:
+    # drawn at twice the size and reduced, for smooth letters; once per author and process
+    return ImageOps.fit(draw_initials(name, px * 2, FontSet(font_dir)), (px, px), Image.Resampling.LANCZOS)
+
+
 def render_social_card(spec: SocialCardSpec, drawn: DrawnText | None = None) -> Image.Image:
     """Section label, the title fitted to the space, author names and avatar, the site logo."""
     drawn = drawn if drawn is not None else DrawnText()
@@ -355,7 +437,8 @@ def render_social_card(spec: SocialCardSpec, drawn: DrawnText | None = None) -> 
             _paste_circle(card, _avatar_face(spec.avatar_path, spec.avatar_hash, avatar_px), (margin, footer_y),
                           avatar_px)
         else:
-            _paste_circle(card, draw_initials(spec.authors[0], avatar_px * 2, fonts), (margin, footer_y), avatar_px)
+            _paste_circle(card, _initials_face(spec.authors[0], avatar_px, spec.font_dir), (margin, footer_y),
+                          avatar_px)
         text_x = margin + avatar_px + round(20 * scale)
         names = _join_names(spec.authors)
         name_size, name_lines = fit_text(names, fonts, (width - margin - text_x, round(40 * scale)),
