@@ -99,3 +99,22 @@ def test_initials_avatar_draws_letters_centred():
     assert ink is not None
     left, top, right, bottom = ink
     assert abs((left + right) / 2 - 64) <= 4 and abs((top + bottom) / 2 - 64) <= 6
+
+
+@pytest.mark.parametrize("name", ["long latin", "georgian", "armenian", "cyrillic", "mixed"])
+@pytest.mark.parametrize("xy", [(80, 300), (80.5, 300.25), (131.3, 287.9)])
+def test_glyph_by_glyph_drawing_matches_pillow_drawing_the_whole_run(name, xy):
+    from images.cards import DrawnText, draw_line
+    from PIL import ImageDraw
+
+    text = TITLES[name][:60]
+    stamped = Image.new("RGB", (1400, 400), (250, 246, 240))
+    draw_line(ImageDraw.Draw(stamped), xy, text, FONTS, True, 52, (43, 36, 64), DrawnText())
+    reference = Image.new("RGB", (1400, 400), (250, 246, 240))
+    draw = ImageDraw.Draw(reference)
+    x, y = xy
+    for script, run in script_runs(text):
+        font = FONTS.font(script, True, 52)
+        draw.text((x, y), run, font=font, fill=(43, 36, 64), anchor="ls")
+        x += font.getlength(run)
+    assert ImageChops.difference(stamped, reference).getbbox() is None
