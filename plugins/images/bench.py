@@ -5,6 +5,10 @@
 Phase 1 draws a social card for every column (none has a cover): social cards per second.
 Phase 2 adds covers to a share of the columns and runs the whole pipeline cold (derivatives
 in every width and format). Phase 3 runs it again warm: it must regenerate nothing.
+
+The machine may be shared, so CPU seconds (this process and its workers) are recorded too:
+cards per CPU-second does not depend on what else runs, and on an idle machine with W cores
+the wall-clock rate is about W times it.
 """
 
 from __future__ import annotations
@@ -70,6 +74,13 @@ def _peak_mb() -> float:
     return max(own, children) / 1024
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run(n: int = 10000, seed: int = 1, cover_share: float = 0.1, workers: int = 0) -> dict[str, float]:
     """Cold and warm timings for `n` columns; a `cover_share` of them have a cover image."""
     root = Path(tempfile.mkdtemp(prefix="images-bench-"))
@@ -82,19 +93,22 @@ def run(n: int = 10000, seed: int = 1, cover_share: float = 0.1, workers: int = 
                                         "IMAGE_FONT_DIR": str(FONT_DIR), "IMAGE_WORKERS": workers})
 
         no_covers = [ColumnInput(c.key, c.title, c.label, c.author_ids, None, None) for c in columns]
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         cards, errors = process_images(content, settings, no_covers, authors, "The Ridge Ledger")
         cards_seconds = time.perf_counter() - started
+        cards_cpu = _cpu_seconds() - cpu_started
         assert not errors, errors
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         cold, errors = process_images(content, settings, columns, authors, "The Ridge Ledger")
         cold_seconds = time.perf_counter() - started
+        cold_cpu = _cpu_seconds() - cpu_started
         assert not errors, errors
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         warm, errors = process_images(content, settings, columns, authors, "The Ridge Ledger")
         warm_seconds = time.perf_counter() - started
+        warm_cpu = _cpu_seconds() - cpu_started
         assert not errors, errors
 
         covers = sum(1 for c in columns if c.image)
@@ -105,13 +119,22 @@ def run(n: int = 10000, seed: int = 1, cover_share: float = 0.1, workers: int = 
             "corpus_seconds": corpus_seconds,
             "social_cards_seconds": cards_seconds,
             "social_cards_per_second": n / cards_seconds,
+            "social_cards_cpu_seconds": cards_cpu,
+            "cpu_ms_per_card": 1000 * cards_cpu / n,
+            "social_cards_per_cpu_second": n / cards_cpu,
             "cold_derivatives_seconds": cold_seconds,
             "cold_files_generated": float(cold.stats.generated),
             "covers_per_second": covers / cold_seconds if covers else 0.0,
+            "cold_derivatives_cpu_seconds": cold_cpu,
+            "cpu_seconds_per_cover": cold_cpu / covers if covers else 0.0,
             "warm_seconds": warm_seconds,
+            "warm_cpu_seconds": warm_cpu,
             "warm_files_generated": float(warm.stats.generated),
             "warm_files_reused": float(warm.stats.reused),
             "cards_files_generated": float(cards.stats.generated),
+            # what the same work takes on an idle machine with this many workers
+            "idle_social_cards_per_second": settings.worker_count * n / cards_cpu,
+            "idle_first_build_images_seconds": (cards_cpu + cold_cpu) / settings.worker_count,
             "peak_mb": _peak_mb(),
         }
     finally:

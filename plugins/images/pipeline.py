@@ -138,15 +138,24 @@ class ImageManifest:
 
 # --- running jobs -------------------------------------------------------------------------
 
-def run_jobs(function: Callable, jobs: list, workers: int) -> list:
-    """Map `function` over `jobs` on `workers` processes (inline when parallelism can't help)."""
+def run_jobs(function: Callable, jobs: list, workers: int, heavy: int = 0) -> list:
+    """Map `function` over `jobs` on `workers` processes (inline when parallelism can't help).
+
+    The first `heavy` jobs (decoding and encoding a photo: ~100x a card) go out one at a time,
+    ahead of the light ones, which go in chunks: light jobs then fill the tail, so no worker
+    is left alone at the end with a chunk of photos.
+    """
     if not jobs:
         return []
     if workers <= 1 or len(jobs) == 1:
         return [function(job) for job in jobs]
-    chunk = max(1, min(32, len(jobs) // (workers * 4)))
+    heavy_jobs, light_jobs = jobs[:heavy], jobs[heavy:]
+    chunk = max(1, min(32, len(light_jobs) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        return list(pool.map(function, jobs, chunksize=chunk))
+        # both maps submit at once; results come back in job order
+        heavy_results = pool.map(function, heavy_jobs, chunksize=1)
+        light_results = pool.map(function, light_jobs, chunksize=chunk)
+        return [*heavy_results, *light_results]
 
 
 def _run_any(job: SourceJob | CardJob) -> SourceResult | tuple[str, int]:
@@ -277,7 +286,7 @@ def process_images(
 
     pending_cards = [job for job in card_jobs if not cache_file(cache_dir, job.key, job.ext).exists()]
     manifest.stats.reused += len(card_jobs) - len(pending_cards)
-    results = run_jobs(_run_any, [*source_jobs, *pending_cards], settings.worker_count)
+    results = run_jobs(_run_any, [*source_jobs, *pending_cards], settings.worker_count, heavy=len(source_jobs))
 
     by_path = {str(s.path): s for s in sources.values()}
     for result in results:
@@ -398,8 +407,8 @@ def add_story_cards(manifest: ImageManifest, stories: list[ColumnInput], content
                 jobs.append(SourceJob(str(path), source_hash, ("social",), settings))
             continue
         planned.append((story, "card", None))
-    results = {r.path: r for r in run_jobs(_run_any, [j for j in jobs if isinstance(j, SourceJob)],
-                                           settings.worker_count)}
+    source_jobs = [j for j in jobs if isinstance(j, SourceJob)]
+    results = {r.path: r for r in run_jobs(_run_any, source_jobs, settings.worker_count, heavy=len(source_jobs))}
     card_jobs = []
     for story, how, data in planned:
         if how == "source":
