@@ -12,7 +12,7 @@ from output_writer.freshness import earliest_after, next_midnight, pick_expiry
 from output_writer.render import RenderJob, render_all
 from output_writer.settings import OutputWriterSettings
 from site_build.fingerprint import BuildManifest, _stable, input_roots, is_up_to_date
-from site_build.output_tree import adopt_unchanged, previous_file_for, staging_dir_for, write_if_changed
+from site_build.output_tree import apply_to_output, previous_file_for, staging_dir_for, write_if_changed
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
@@ -46,31 +46,41 @@ def test_staging_paths_map_to_the_previous_output(tmp_path):
     assert previous_file_for(tmp_path / "elsewhere" / "index.html") is None
 
 
-def test_inside_staging_an_identical_previous_file_is_linked_not_written(tmp_path):
+def test_inside_staging_an_identical_file_is_not_written_and_applying_keeps_it(tmp_path):
     final = tmp_path / "out"
     (final / "columns").mkdir(parents=True)
     (final / "columns" / "same.html").write_bytes(b"same")
     (final / "columns" / "changed.html").write_bytes(b"before")
-    staging = staging_dir_for(final)
-    assert write_if_changed(staging / "columns" / "same.html", b"same") is False
-    assert write_if_changed(staging / "columns" / "changed.html", b"after") is True
-    assert (staging / "columns" / "same.html").stat().st_ino == (final / "columns" / "same.html").stat().st_ino
-    assert (final / "columns" / "changed.html").read_bytes() == b"before"
-
-
-def test_adopt_unchanged_links_identical_files_and_counts_new_and_removed(tmp_path):
-    final = tmp_path / "out"
-    final.mkdir()
-    for name, data in {"kept.css": b"css", "changed.css": b"a", "gone.css": b"x"}.items():
-        (final / name).write_bytes(data)
+    (final / "gone" / "x").mkdir(parents=True)
+    (final / "gone" / "x" / "index.html").write_bytes(b"no longer produced")
+    kept = (final / "columns" / "same.html").stat()
     staging = staging_dir_for(final)
     staging.mkdir()
-    for name, data in {"kept.css": b"css", "changed.css": b"b", "new.css": b"n"}.items():
-        (staging / name).write_bytes(data)
-    count = adopt_unchanged(staging, final)
-    assert (count.kept, count.written, count.removed) == (1, 2, 1)
-    assert (staging / "kept.css").stat().st_ino == (final / "kept.css").stat().st_ino
-    assert (staging / "changed.css").read_bytes() == b"b"
+    assert write_if_changed(staging / "columns" / "same.html", b"same") is False
+    assert write_if_changed(staging / "columns" / "changed.html", b"after") is True
+    assert write_if_changed(staging / "columns" / "new.html", b"new") is True
+    assert not (staging / "columns" / "same.html").exists()
+    assert (final / "columns" / "changed.html").read_bytes() == b"before", "the output is untouched until applied"
+    (staging / "static.css").write_bytes(b"css")  # written by code that does not use the helper
+    (final / "static.css").write_bytes(b"css")
+    count = apply_to_output(staging, final)
+    assert (count.kept, count.written, count.removed) == (2, 2, 1)
+    assert not staging.exists()
+    assert sorted(str(p.relative_to(final)) for p in final.rglob("*") if p.is_file()) == [
+        "columns/changed.html", "columns/new.html", "columns/same.html", "static.css"]
+    assert not (final / "gone").exists(), "emptied folders are removed"
+    same = (final / "columns" / "same.html").stat()
+    assert (same.st_ino, same.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)
+    assert (final / "columns" / "changed.html").read_bytes() == b"after"
+
+
+def test_without_a_previous_output_staging_becomes_the_output(tmp_path):
+    final = tmp_path / "out"
+    staging = staging_dir_for(final)
+    write_if_changed(staging / "index.html", b"home")
+    count = apply_to_output(staging, final)
+    assert (count.written, count.kept, count.removed) == (1, 0, 0)
+    assert (final / "index.html").read_bytes() == b"home" and not staging.exists()
 
 
 def test_stable_settings_form_has_no_memory_addresses():

@@ -28,7 +28,7 @@ from .fingerprint import (
     save_manifest,
 )
 from .logs import reset_pelican_log_dedup
-from .output_tree import adopt_unchanged, staging_dir_for
+from .output_tree import apply_to_output, staging_dir_for
 from .quick import save_pointer
 from .result import BuildResult
 from .session import SESSION_SETTING, BuildSession
@@ -55,9 +55,9 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     """Build the site described by `settings_file`; `overrides` win over its values.
 
     Returns at once, writing nothing, when no input changed since the last successful build
-    (unless `force`). Otherwise builds into an empty staging folder that reuses the previous
-    output's unchanged files, then swaps it in. `progress` gets one line per stage (default:
-    printed when stderr is a terminal).
+    (unless `force`). Otherwise builds into an empty staging folder that receives only new
+    and changed files, then applies them to the output (see output_tree.py). `progress` gets
+    one line per stage (default: printed when stderr is a terminal).
     """
     started = time.perf_counter()
     reset_pelican_log_dedup()  # every build reports its own warnings, also under `invoke serve`
@@ -121,27 +121,15 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
 
     stages = clock.phases(run_started, time.perf_counter())
     stages["fingerprint"] = fingerprint_seconds
-    adopt_started = time.perf_counter()
-    count = adopt_unchanged(staging, final)
-    stages["compare with previous"] = time.perf_counter() - adopt_started
+    apply_started = time.perf_counter()
+    forget_manifest(manifest_file)  # a crash while applying must not leave a valid-looking manifest
+    count = apply_to_output(staging, final)
+    stages["apply to output"] = time.perf_counter() - apply_started
     session.progress(f"{count.written} files new or changed, {count.kept} unchanged, "
                      f"{count.removed} removed")
-    swap_started = time.perf_counter()
-    forget_manifest(manifest_file)  # a crash during the swap must not leave a valid-looking manifest
-    _swap_into_place(staging, final)
-    stages["swap"] = time.perf_counter() - swap_started
     earliest = session.earliest_change()
     remember(final.stat().st_ino, earliest[0] if earliest else None, count.written + count.kept)
     if earliest:
         session.progress(f"output valid until {earliest[0].isoformat()} ({earliest[1]})")
     return BuildResult(True, final, time.perf_counter() - started, stages=stages,
                        files_written=count.written, files_kept=count.kept, files_removed=count.removed)
-
-
-def _swap_into_place(staging: Path, final: Path) -> None:
-    retired = final.parent / f".{final.name}.old-{staging.name.rsplit('-', 1)[-1]}"
-    shutil.rmtree(retired, ignore_errors=True)
-    if final.exists():
-        final.rename(retired)
-    staging.rename(final)
-    shutil.rmtree(retired, ignore_errors=True)

@@ -1,12 +1,16 @@
-"""Incremental output: build into an empty staging folder, reuse the previous output's files.
+"""Incremental output: stage only what changed, then apply it to the output.
 
-The previous output is never written to. A file whose bytes did not change becomes a hard
-link to the previous output's file, so after the swap it keeps its inode and mtime (deploy
-syncs that compare mtimes or checksums see nothing new). A changed file is written to a temp
-name and renamed into place. Files the build no longer produces are simply absent from
-staging, so they disappear at the swap.
+A build writes into an empty staging folder beside the output; the previous output is
+never written to while it runs, so a failed build leaves it untouched. `write_if_changed`
+does not even create a file when the previous output already holds the same bytes: it notes
+the path in the staging folder's ledger (`.produced`) instead. When the build succeeded,
+`apply_to_output` moves each new or changed file into the output (one rename each), deletes
+the files the build no longer produced, and drops the staging folder. Unchanged files keep
+their inode and mtime, so deploy syncs see nothing new, and nothing is copied or deleted
+for them. (Each file is replaced atomically; the set of files is not: a reader may see the
+new version of one page next to the old version of another for the moment of the apply.)
 
-The staging folder's name says which output it replaces (`.NAME.building-PID` beside NAME),
+The staging folder's name says which output it belongs to (`.NAME.building-PID` beside NAME),
 so `write_if_changed(path, data)` needs nothing but the path: no shared state.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,14 +30,32 @@ def staging_dir_for(final: Path) -> Path:
     return final.parent / f".{final.name}.building-{os.getpid()}"
 
 
-def previous_file_for(path: Path) -> Path | None:
-    """The previous output's file at the same place as `path` inside a staging folder."""
+LEDGER = ".produced"
+
+
+def _staging_parts(path: Path) -> tuple[Path, Path, str] | None:
+    """(staging folder, previous output folder, path inside) when `path` is in a staging folder."""
     parts = path.parts
     for index in range(len(parts) - 1, 0, -1):
         match = _STAGING_NAME.match(parts[index])
         if match:
-            return Path(*parts[:index], match["final"], *parts[index + 1:])
+            return Path(*parts[:index + 1]), Path(*parts[:index], match["final"]), "/".join(parts[index + 1:])
     return None
+
+
+def previous_file_for(path: Path) -> Path | None:
+    """The previous output's file at the same place as `path` inside a staging folder."""
+    found = _staging_parts(path)
+    return found[1] / found[2] if found else None
+
+
+def _note_produced(staging: Path, relative: str) -> None:
+    # One short O_APPEND write per line: safe from forked render workers at the same time.
+    fd = os.open(staging / LEDGER, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (relative + "\n").encode("utf-8", "surrogateescape"))
+    finally:
+        os.close(fd)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -43,17 +66,6 @@ def _same_bytes(path: Path, data: bytes) -> bool:
             return existing.read() == data
     except OSError:
         return False
-
-
-def _link_into_place(source: Path, target: Path) -> bool:
-    """Make `target` a hard link to `source`; False if links are not possible here."""
-    temp = target.with_name(f".{target.name}.link-{os.getpid()}")
-    try:
-        os.link(source, temp)
-    except OSError:
-        return False
-    os.replace(temp, target)
-    return True
 
 
 def _replace_with(path: Path, data: bytes) -> None:
@@ -67,57 +79,80 @@ def _replace_with(path: Path, data: bytes) -> None:
 def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:
     """Make `path` hold `data`; True if bytes were written, False if an identical file was kept.
 
-    Inside a staging folder an identical file of the previous output is hard-linked instead
-    of written. Use it for every file a plugin puts into the output folder.
+    Inside a staging folder, a file identical in the previous output is only noted in the
+    ledger, not written. Use it for every file a plugin puts into the output folder.
     """
     path = Path(path)
+    staged = _staging_parts(path)
+    if staged is not None and not path.exists() and _same_bytes(staged[1] / staged[2], data):
+        _note_produced(staged[0], staged[2])
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     if _same_bytes(path, data):
-        return False
-    previous = previous_file_for(path)
-    if previous is not None and _same_bytes(previous, data) and _link_into_place(previous, path):
         return False
     _replace_with(path, data)
     return True
 
 
 @dataclass
-class AdoptionCount:
-    kept: int = 0  # identical to the previous output: now the same inode
-    written: int = 0  # new or changed files
+class ApplyCount:
+    kept: int = 0  # identical to the previous output: left as it was
+    written: int = 0  # new or changed files moved into the output
     removed: int = 0  # in the previous output, no longer produced
 
 
-def adopt_unchanged(staging: Path, previous: Path) -> AdoptionCount:
-    """After a build: every staged file identical to the previous one becomes a link to it.
+def _read_ledger(staging: Path) -> set[str]:
+    try:
+        text = (staging / LEDGER).read_bytes().decode("utf-8", "surrogateescape")
+    except FileNotFoundError:
+        return set()
+    return {line for line in text.split("\n") if line}
 
-    Catches files written by code that does not use `write_if_changed` (Pelican's static
-    copies, theme assets). Files already linked (count > 1) were reused or come from a cache.
+
+def _identical_files(a: os.stat_result, path_a: Path, b: os.stat_result, path_b: Path) -> bool:
+    if a.st_ino == b.st_ino and a.st_dev == b.st_dev:
+        return True
+    return a.st_size == b.st_size and path_a.read_bytes() == path_b.read_bytes()
+
+
+def apply_to_output(staging: Path, final: Path) -> ApplyCount:
+    """Make `final` what the build produced (see the module docstring); `staging` is removed.
+
+    Files in staging written by code that does not use `write_if_changed` (Pelican's static
+    copies, theme assets, image links) are compared with the output's and moved only if they
+    differ. Without a previous output, staging simply becomes the output.
     """
-    count = AdoptionCount()
-    staged: set[str] = set()
+    count = ApplyCount()
+    produced = _read_ledger(staging)
+    (staging / LEDGER).unlink(missing_ok=True)
+    if not final.is_dir():
+        for _folder, _dirs, files in os.walk(staging):
+            count.written += len(files)
+        staging.rename(final)
+        return count
+    count.kept = len(produced)
     for folder, _dirs, files in os.walk(staging):
         for name in files:
             path = Path(folder, name)
-            relative = str(path.relative_to(staging))
-            staged.add(relative)
-            old = previous / relative
+            relative = os.path.relpath(path, staging)
+            produced.add(relative)
+            target = final / relative
+            stat = path.stat()
             try:
-                stat = path.stat()
-                old_stat = old.stat()
+                if _identical_files(stat, path, target.stat(), target):
+                    count.kept += 1
+                    continue
             except FileNotFoundError:
-                count.written += 1
-                continue
-            if stat.st_ino == old_stat.st_ino:
-                count.kept += 1
-            elif (stat.st_nlink == 1 and stat.st_size == old_stat.st_size
-                  and old.read_bytes() == path.read_bytes() and _link_into_place(old, path)):
-                count.kept += 1
-            else:
-                count.written += 1
-    if previous.is_dir():
-        for folder, _dirs, files in os.walk(previous):
-            for name in files:
-                if str(Path(folder, name).relative_to(previous)) not in staged:
-                    count.removed += 1
+                target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            count.written += 1
+    for folder, _dirs, files in os.walk(final, topdown=False):
+        for name in files:
+            path = Path(folder, name)
+            if os.path.relpath(path, final) not in produced:
+                path.unlink()
+                count.removed += 1
+        if folder != str(final) and not os.listdir(folder):
+            os.rmdir(folder)  # a page's folder whose last file went away
+    shutil.rmtree(staging, ignore_errors=True)
     return count
