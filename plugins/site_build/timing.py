@@ -40,6 +40,8 @@ class StageClock:
         result = {
             "setup": m.get("article_generator_init", start) - start,
             "read": read_end - m.get("article_generator_init", start),
+            # With the output_writer plugin pages are only queued here, and rendered at
+            # `finalized` (charged to plugin:output_writer, inside after-write).
             "render+write": write_end - write_start,
             "after-write": end - write_end,
             "plugins (all)": plugin_total,
