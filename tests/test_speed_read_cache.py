@@ -15,6 +15,7 @@ from content_model.parse_cache import (
     new_markdown,
     parse_bytes,
     parse_files,
+    shard_files,
 )
 from content_model.reader import ColumnReader
 from content_model.validate import content_files, validate_content
@@ -46,7 +47,7 @@ def test_cached_result_equals_fresh_parse(tmp_path):
     files = write_columns(tmp_path / "content", 3)
     cache = tmp_path / "cache" / "parsed.pickle"
     first = parse_files(files, cache, workers=1)
-    assert cache.is_file()
+    assert shard_files(cache)
     second = parse_files(files, cache, workers=1)
     for path, display in files:
         assert second[path] == fresh(path, display) == first[path]
@@ -77,7 +78,10 @@ def test_edited_file_is_parsed_again_and_deleted_file_dropped(tmp_path):
 def test_damaged_cache_is_ignored_and_replaced(tmp_path, damage):
     files = write_columns(tmp_path / "content", 2)
     cache = tmp_path / "parsed.pickle"
-    cache.write_bytes(damage)
+    parse_files(files, cache, workers=1)
+    assert shard_files(cache)
+    for shard in shard_files(cache):
+        shard.write_bytes(damage)
     result = parse_files(files, cache, workers=1)
     for path, display in files:
         assert result[path] == fresh(path, display)
@@ -157,8 +161,25 @@ def test_caches_of_deleted_content_folders_are_removed(tmp_path):
     kept_files = write_columns(kept, 1)
     gone_file = content_cache_file(cache_dir, gone)
     parse_files(write_columns(gone, 1), gone_file, workers=1)
-    assert gone_file.is_file()
+    assert shard_files(gone_file)
     shutil.rmtree(gone)
     kept_file = content_cache_file(cache_dir, kept)
     parse_files(kept_files, kept_file, workers=1)
-    assert sorted(p.name for p in cache_dir.iterdir()) == [kept_file.name, kept_file.with_suffix(".source").name]
+    assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
+        [p.name for p in shard_files(kept_file)] + [kept_file.with_suffix(".source").name])
+    assert all(p.name.startswith(kept_file.stem) for p in cache_dir.iterdir())
+
+
+def test_one_edit_rewrites_one_shard(tmp_path):
+    files = write_columns(tmp_path / "content", 40)
+    cache = tmp_path / "parsed.pickle"
+    parse_files(files, cache, workers=1)
+    stamps = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in shard_files(cache)}  # replaced = new inode
+    assert len(stamps) > 1
+    path, _ = files[7]
+    path.write_text(column("Column 7", "Changed."), encoding="utf-8")
+    parse_files(files, cache, workers=1)
+    changed = [p for p in shard_files(cache) if (p.stat().st_ino, p.stat().st_mtime_ns) != stamps.get(p)]
+    assert len(changed) == 1
+    parse_files(files, cache, workers=1)  # nothing changed: nothing written
+    assert [p for p in shard_files(cache) if (p.stat().st_ino, p.stat().st_mtime_ns) != stamps.get(p)] == changed

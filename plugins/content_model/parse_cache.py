@@ -47,7 +47,8 @@ MARKDOWN_EXTENSIONS = [
 
 # Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN_FILES = 24
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
+SHARDS = 32
 
 
 @dataclass(frozen=True)
@@ -103,13 +104,28 @@ def version_key() -> str:
 
 
 def cache_file_for(cache_dir: Path, content_dir: Path) -> Path:
-    """One cache file per content folder, so a test's temporary copy never evicts the site's."""
+    """One cache per content folder, so a test's temporary copy never evicts the site's.
+
+    The cache is split into `SHARDS` files `<stem>-NN.pickle` by display path, so a one-file
+    edit rewrites one shard, not the whole cache."""
     key = hashlib.sha256(str(Path(content_dir).resolve()).encode()).hexdigest()[:16]
     return Path(cache_dir) / f"parsed-{key}.pickle"
 
 
+def shard_of(display: str) -> int:
+    return int(hashlib.sha1(display.encode()).hexdigest()[:6], 16) % SHARDS
+
+
+def shard_file(cache_file: Path, shard: int) -> Path:
+    return cache_file.with_name(f"{cache_file.stem}-{shard:02d}{cache_file.suffix}")
+
+
+def shard_files(cache_file: Path) -> list[Path]:
+    return sorted(cache_file.parent.glob(f"{cache_file.stem}-[0-9][0-9]{cache_file.suffix}"))
+
+
 def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
-    """`cache_file_for`, with housekeeping: a `.source` note beside each cache file names its
+    """`cache_file_for`, with housekeeping: a `.source` note beside each cache names its
     content folder, and caches of folders that are gone (tests' temporary copies) are removed."""
     cache_dir = Path(cache_dir)
     cache_file = cache_file_for(cache_dir, content_dir)
@@ -118,10 +134,12 @@ def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
         for note in cache_dir.glob("parsed-*.source"):
             source = note.read_text(encoding="utf-8").strip()
             if note.stem != cache_file.stem and source and not Path(source).exists():
-                note.with_suffix(".pickle").unlink(missing_ok=True)
+                for shard in shard_files(note.with_suffix(".pickle")):
+                    shard.unlink(missing_ok=True)
                 note.unlink(missing_ok=True)
         for orphan in cache_dir.glob("parsed-*.pickle"):  # made before notes existed
-            if orphan != cache_file and not orphan.with_suffix(".source").exists():
+            note = orphan.with_name(orphan.name.rsplit("-", 1)[0] + ".source")
+            if orphan.name.count("-") != 2 or not note.exists():
                 orphan.unlink(missing_ok=True)
         note = cache_file.with_suffix(".source")
         if not note.is_file():
@@ -131,32 +149,56 @@ def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
     return cache_file
 
 
-def load_cache(cache_file: Path | None) -> dict[tuple[str, str], FileParse]:
-    """The entries saved by the last build, or nothing when missing, stale or unreadable."""
-    if cache_file is None or not cache_file.is_file():
-        return {}
+def _load_shard(path: Path) -> dict[tuple[str, str], FileParse]:
     try:
-        with cache_file.open("rb") as handle:
+        with path.open("rb") as handle:
             stored = pickle.load(handle)
         if not (isinstance(stored, dict) and stored.get("version") == version_key()):
             return {}
         entries = stored["entries"]
-        if not isinstance(entries, dict):
-            return {}
-        return entries
+        return entries if isinstance(entries, dict) else {}
     except Exception as exc:  # any damage means "no cache", never a failed build
-        logger.warning("ignoring unreadable content cache %s (%s)", cache_file, exc)
+        logger.warning("ignoring unreadable content cache %s (%s)", path, exc)
         return {}
 
 
-def save_cache(cache_file: Path, entries: dict[tuple[str, str], FileParse]) -> None:
-    """Write atomically (a crash leaves the old file or the new one); failures only warn."""
+def load_cache(cache_file: Path | None) -> dict[tuple[str, str], FileParse]:
+    """The entries saved by the last build, or nothing when missing, stale or unreadable."""
+    if cache_file is None:
+        return {}
+    entries: dict[tuple[str, str], FileParse] = {}
+    for path in shard_files(cache_file):
+        entries.update(_load_shard(path))
+    return entries
+
+
+def _write_atomically(path: Path, payload: object) -> None:
+    # a crash leaves the old file or the new one, never half of one
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with partial.open("wb") as handle:
+        pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, path)
+
+
+def save_cache(cache_file: Path, entries: dict[tuple[str, str], FileParse],
+               before: dict[tuple[str, str], FileParse] | None = None) -> None:
+    """Write the shards whose entries differ from `before` (all when not given); failures only warn."""
+    shards: dict[int, dict] = {index: {} for index in range(SHARDS)}
+    for key, value in entries.items():
+        shards[shard_of(key[0])][key] = value
+    old: dict[int, set] = {index: set() for index in range(SHARDS)}
+    for key in before or {}:
+        old[shard_of(key[0])].add(key)
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
-        with partial.open("wb") as handle:
-            pickle.dump({"version": version_key(), "entries": entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, cache_file)
+        for index, shard in shards.items():
+            path = shard_file(cache_file, index)
+            if before is not None and shard.keys() == old[index] and (shard or not path.exists()):
+                continue
+            if shard:
+                _write_atomically(path, {"version": version_key(), "entries": shard})
+            else:
+                path.unlink(missing_ok=True)
     except OSError as exc:
         logger.warning("could not save the content cache %s (%s)", cache_file, exc)
 
@@ -207,5 +249,5 @@ def parse_files(
         results[path] = result
         keep[(display, result.digest)] = result
     if cache_file is not None and keep.keys() != cached.keys():
-        save_cache(cache_file, keep)
+        save_cache(cache_file, keep, cached)
     return results
