@@ -14,14 +14,17 @@ can be ranked together. The cost is near-linear in the corpus size:
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter, mul
+from pathlib import Path
 
-from .settings import RelatedSettings
-from .tokens import TermFolder, tag_key, term_counts
+from .cache import cached_term_counts
+from .settings import SIGNALS, RelatedSettings
+from .tokens import TermFolder, tag_key
 
 _DAY = 86400.0
 
@@ -88,64 +91,95 @@ class Tuning:
 @dataclass(slots=True)
 class _Vectors:
     weights: list[dict[str, float]] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    # term or tag -> (positions, weights), best first
+    postings: dict[str, tuple[tuple[int, ...], tuple[float, ...]]] = field(default_factory=dict)
+    tokenised: int = 0  # texts tokenised by this build (the rest came from the cache)
 
 
-def _impact_order(postings: dict[str, list[tuple[int, float]]], cap: int) -> None:
+_BY_WEIGHT = itemgetter(1)
+# 1 + log(tf) for the usual term frequencies: the same floats as computing them each time
+_LOG_TF = [0.0] + [1.0 + math.log(count) for count in range(1, 512)]
+
+
+def _impact_order(lists: dict[str, list[tuple[int, float]]], cap: int
+                  ) -> dict[str, tuple[tuple[int, ...], tuple[float, ...]]]:
     # Highest weight first, then position: truncation keeps the same entries on every build.
-    for key, entries in postings.items():
-        entries.sort(key=lambda entry: (-entry[1], entry[0]))
-        del entries[cap:]
-        postings[key] = entries
+    # Entries are appended in position order and the sort is stable (also with reverse=True),
+    # so equal weights stay in position order. Stored as two tuples, so a query can multiply
+    # a whole list at C speed.
+    postings = {}
+    for key, entries in lists.items():
+        entries.sort(key=_BY_WEIGHT, reverse=True)
+        positions, weights = zip(*entries[:cap], strict=True)
+        postings[key] = (positions, weights)
+    return postings
 
 
-def _text_vectors(items: list[Item], tuning: Tuning) -> _Vectors:
+def _text_vectors(items: list[Item], tuning: Tuning, cache_dir: Path | None = None) -> _Vectors:
     folder = TermFolder()  # per index, never shared between builds
-    counts = [term_counts(item.title, item.text, folder) for item in items]
+    counts, tokenised = cached_term_counts([(item.title, item.text) for item in items], folder, cache_dir)
     df: Counter[str] = Counter()
     for item_counts in counts:
         df.update(item_counts.keys())
     n = len(items)
     max_df = n * tuning.max_df_ratio if n >= 20 else n
     idf = {term: math.log(1.0 + n / freq) for term, freq in df.items() if 2 <= freq <= max_df}
-    vectors = _Vectors()
+    idf_of = idf.get
+    log_tf, log_tf_size, log, sqrt = _LOG_TF, len(_LOG_TF), math.log, math.sqrt
+    terms_indexed, terms_per_item = tuning.terms_indexed, tuning.terms_per_item
+    vectors = _Vectors(tokenised=tokenised)
+    postings: dict[str, list[tuple[int, float]]] = {}
     for position, item_counts in enumerate(counts):
-        kept = item_counts.keys() & idf.keys()
-        weighted = [((1.0 + math.log(item_counts[term])) * idf[term], term) for term in kept]
-        indexed = heapq.nlargest(tuning.terms_indexed, weighted)
-        norm = math.sqrt(sum(weight * weight for weight, _ in indexed)) or 1.0
+        weighted = [
+            ((log_tf[count] if count < log_tf_size else 1.0 + log(count)) * term_idf, term)
+            for term, count in item_counts.items()
+            if (term_idf := idf_of(term)) is not None
+        ]
+        # (weight, term) pairs are all distinct, so this is exactly heapq.nlargest's order
+        weighted.sort(reverse=True)
+        indexed = weighted[:terms_indexed]
+        norm = sqrt(sum([weight * weight for weight, _ in indexed])) or 1.0
         for weight, term in indexed:
-            vectors.postings.setdefault(term, []).append((position, weight / norm))
+            entries = postings.get(term)
+            if entries is None:
+                postings[term] = [(position, weight / norm)]
+            else:
+                entries.append((position, weight / norm))
         # the query side keeps only the most distinctive terms: that bounds the lookups per item
-        query = indexed[: tuning.terms_per_item]
-        norm = math.sqrt(sum(weight * weight for weight, _ in query)) or 1.0
+        query = indexed[:terms_per_item]
+        norm = sqrt(sum([weight * weight for weight, _ in query])) or 1.0
         vectors.weights.append({term: weight / norm for weight, term in query})
-    _impact_order(vectors.postings, tuning.postings_cap)
+    vectors.postings = _impact_order(postings, tuning.postings_cap)
     return vectors
 
 
 def _tag_vectors(items: list[Item], tuning: Tuning) -> _Vectors:
-    keys = [tuple(dict.fromkeys(tag_key(tag) for tag in item.tags if tag.strip())) for item in items]
+    key_of: dict[str, str] = {}  # a few hundred distinct tags over thousands of items
+    for item in items:
+        for tag in item.tags:
+            if tag not in key_of:
+                key_of[tag] = tag_key(tag) if tag.strip() else ""
+    keys = [tuple(dict.fromkeys(key for tag in item.tags if (key := key_of[tag]))) for item in items]
     df: Counter[str] = Counter(key for item_keys in keys for key in item_keys)
     n = len(items)
+    # rarer tags weigh more: a shared niche tag says more than a shared broad one
+    idf = {key: math.log(1.0 + n / freq) for key, freq in df.items()}
     vectors = _Vectors()
+    postings: dict[str, list[tuple[int, float]]] = {}
     for position, item_keys in enumerate(keys):
-        # rarer tags weigh more: a shared niche tag says more than a shared broad one
-        raw = {key: math.log(1.0 + n / df[key]) for key in item_keys}
+        raw = {key: idf[key] for key in item_keys}
         norm = math.sqrt(sum(weight * weight for weight in raw.values())) or 1.0
         vector = {key: weight / norm for key, weight in raw.items()}
         vectors.weights.append(vector)
         for key, weight in vector.items():
             if df[key] > 1:
-                vectors.postings.setdefault(key, []).append((position, weight))
-    _impact_order(vectors.postings, tuning.postings_cap)
+                postings.setdefault(key, []).append((position, weight))
+    vectors.postings = _impact_order(postings, tuning.postings_cap)
     return vectors
 
 
-def _dot(query: dict[str, float], other: dict[str, float]) -> float:
-    if len(other) < len(query):
-        query, other = other, query
-    return sum(weight * other[key] for key, weight in query.items() if key in other)
+# (score, position, (tags, text, section, author) contributions, decay, days apart)
+_Entry = tuple[float, int, tuple[float, float, float, float], float, float]
 
 
 class RelatedIndex:
@@ -159,7 +193,10 @@ class RelatedIndex:
         self.position = {item.id: index for index, item in enumerate(self.items)}
         self._days = [item.date.timestamp() / _DAY for item in self.items]
         self._authors = [frozenset(item.authors) for item in self.items]
-        self._text = _text_vectors(self.items, self.tuning)
+        section_ids: dict[str, int] = {}  # small ints compare without touching the Item
+        self._sections = [section_ids.setdefault(item.section, len(section_ids)) for item in self.items]
+        self._text = _text_vectors(self.items, self.tuning, settings.cache_dir)
+        self.tokenised = self._text.tokenised  # how many texts this build had to tokenise
         self._tags = _tag_vectors(self.items, self.tuning)
 
     def __contains__(self, item_id: str) -> bool:
@@ -177,64 +214,96 @@ class RelatedIndex:
             get = scores.get
             postings = vectors.postings
             for key, query_weight in vectors.weights[query].items():
-                scaled = weight * query_weight
-                for position, other_weight in postings.get(key, ()):
-                    scores[position] = get(position, 0.0) + scaled * other_weight
+                entry = postings.get(key)
+                if entry is None:
+                    continue
+                positions, weights = entry
+                products = map(mul, repeat(weight * query_weight), weights)
+                if not scores:
+                    # 0.0 + x is x: the first list goes in whole (positions in a list are distinct)
+                    scores.update(zip(positions, products, strict=False))
+                    continue
+                for position, product in zip(positions, products, strict=False):
+                    scores[position] = get(position, 0.0) + product
             scores.pop(query, None)
         return found[0], found[1]
 
-    def _shortlist(self, query: int, size: int) -> list[tuple[float, int, dict[str, float], float, float]]:
-        """The best `size` candidates as (score, position, contributions, decay, days apart), best first."""
+    def _shortlist(self, query: int, size: int) -> list[_Entry]:
+        """The best `size` candidates as (score, position, parts, decay, days apart), best first.
+
+        `parts` are the weighted tags, text, section and author contributions, in that order.
+        """
         settings = self.settings
         tags, text = self._accumulate(query)
         total = dict(text)
+        get = total.get
         for position, score in tags.items():
-            total[position] = total.get(position, 0.0) + score
+            total[position] = get(position, 0.0) + score
+        days = self._days
         if not settings.include_newer:
-            newest = self._days[query]
-            total = {position: score for position, score in total.items() if self._days[position] <= newest}
-        # a stable selection over a dict filled in postings order: the same on every build
-        best = heapq.nlargest(size + 4, total, key=total.__getitem__)
-        query_item, query_tags = self.items[query], self._tags.weights[query]
-        query_authors, query_day = self._authors[query], self._days[query]
+            newest = days[query]
+            total = {position: score for position, score in total.items() if days[position] <= newest}
+        # a stable sort over a dict filled in postings order (exactly heapq.nlargest's choice):
+        # the same on every build
+        best = sorted(total, key=total.__getitem__, reverse=True)[: size + 4]
+        query_tags, tag_weights = self._tags.weights[query], self._tags.weights
+        query_tag_items = query_tags.items()
+        query_section, sections = self._sections[query], self._sections
+        authors_of, query_day = self._authors, days[query]
+        no_shared_author = self._authors[query].isdisjoint
         weight_tags, weight_section = settings.weight("tags"), settings.weight("section")
         weight_author, half_life = settings.weight("author"), settings.half_life_days
+        text_of = text.get
         scored = []
         for position in best:
-            # tags exactly (a handful per item), text as accumulated over the postings
-            tag_part = weight_tags * _dot(query_tags, self._tags.weights[position]) if query_tags else 0.0
-            text_part = text.get(position, 0.0)
+            # tags exactly (a handful per item), text as accumulated over the postings;
+            # the dot product runs over the shorter tag vector
+            shared = 0.0
+            if query_tags:
+                other = tag_weights[position]
+                if len(other) < len(query_tags):
+                    for key, weight in other.items():
+                        if key in query_tags:
+                            shared += weight * query_tags[key]
+                else:
+                    for key, weight in query_tag_items:
+                        if key in other:
+                            shared += weight * other[key]
+            tag_part = weight_tags * shared
+            text_part = text_of(position, 0.0)
             subject = tag_part + text_part
-            contributions = {
-                "tags": tag_part,
-                "text": text_part,
-                # boosts in proportion to the shared subject: section or author alone add nothing,
-                # so they order columns on the same subject but never lift an unrelated one
-                "section": subject * weight_section if self.items[position].section == query_item.section else 0.0,
-                "author": subject * weight_author if query_authors & self._authors[position] else 0.0,
-            }
-            days_apart = abs(self._days[position] - query_day)
+            # boosts in proportion to the shared subject: section or author alone add nothing,
+            # so they order columns on the same subject but never lift an unrelated one
+            section_part = subject * weight_section if sections[position] == query_section else 0.0
+            author_part = 0.0 if no_shared_author(authors_of[position]) else subject * weight_author
+            day = days[position]
+            days_apart = abs(day - query_day)
             decay = 0.5 ** (days_apart / half_life)
             # rounded so float noise can never reorder equal scores between builds
-            score = round(sum(contributions.values()) * decay, 9)
-            scored.append((score, position, contributions, decay, days_apart))
-        # ties: the newer item first, then the smaller id (positions follow ids)
-        scored.sort(key=lambda entry: (-entry[0], -self._days[entry[1]], entry[1]))
-        return scored[:size]
+            score = round((tag_part + text_part + section_part + author_part) * decay, 9)
+            # sorted as plain tuples: ties go to the newer item, then the smaller id
+            # (positions follow ids and are unique, so the entry itself is never compared)
+            scored.append((-score, -day, position,
+                           (score, position, (tag_part, text_part, section_part, author_part), decay, days_apart)))
+        scored.sort()
+        return [entry[3] for entry in scored[:size]]
 
-    def _candidate(self, entry: tuple[float, int, dict[str, float], float, float]) -> Candidate:
-        score, position, contributions, decay, days_apart = entry
-        return Candidate(self.items[position], contributions, decay, days_apart, score)
+    def _candidate(self, entry: _Entry) -> Candidate:
+        score, position, parts, decay, days_apart = entry
+        return Candidate(self.items[position], dict(zip(SIGNALS, parts, strict=True)), decay, days_apart, score)
+
+    def _shortlist_for(self, item_id: str, limit: int | None) -> list[_Entry]:
+        size = max(self.tuning.shortlist, limit or 0, 2 * self.settings.count + 2)
+        return self._shortlist(self.position[item_id], size)[:limit]
 
     def ranked(self, item_id: str, limit: int | None = None) -> list[Candidate]:
         """The best candidates for `item_id` with each signal's part, best first."""
-        size = max(self.tuning.shortlist, limit or 0, 2 * self.settings.count + 2)
-        entries = self._shortlist(self.position[item_id], size)
-        return [self._candidate(entry) for entry in entries[:limit]]
+        return [self._candidate(entry) for entry in self._shortlist_for(item_id, limit)]
 
     def related(self, item_id: str) -> list[Pick]:
         """Explicit picks first in the editor's order, then the best scores, author-diverse."""
         settings = self.settings
+        count, threshold, max_per_author = settings.count, settings.threshold, settings.max_per_author
         query = self.items[self.position[item_id]]
         picks: list[Pick] = []
         chosen = {item_id}
@@ -243,26 +312,29 @@ class RelatedIndex:
             if explicit in self.position and explicit not in chosen:
                 picks.append(Pick(self.items[self.position[explicit]], "explicit"))
                 chosen.add(explicit)
-        if len(picks) >= settings.count:
+        if len(picks) >= count:
             return picks
         cards_by: Counter[str] = Counter(author for pick in picks for author in pick.item.authors)
         held_back: list[Candidate] = []
-        for candidate in self.ranked(item_id):
-            if len(picks) >= settings.count:
+        items = self.items
+        for entry in self._shortlist_for(item_id, None):
+            if len(picks) >= count:
                 break
-            if candidate.subject_score < settings.threshold or candidate.item.id in chosen:
+            _score, position, (tag_part, text_part, _, _), decay, _days = entry
+            # the subject score (Candidate.subject_score) without building the Candidate first
+            if (tag_part + text_part) * decay < threshold or items[position].id in chosen:
                 continue
-            if any(cards_by[author] >= settings.max_per_author for author in candidate.item.authors):
+            candidate = self._candidate(entry)
+            if any(cards_by[author] >= max_per_author for author in candidate.item.authors):
                 held_back.append(candidate)
                 continue
             picks.append(Pick(candidate.item, "score", candidate))
             chosen.add(candidate.item.id)
             cards_by.update(candidate.item.authors)
         # the diversity rule gives way only when nothing else qualifies
-        for candidate in held_back[: settings.count - len(picks)]:
+        for candidate in held_back[: count - len(picks)]:
             picks.append(Pick(candidate.item, "score, author limit relaxed", candidate))
         return picks
-
 
 def related_ids(items: Iterable[Item], settings: RelatedSettings, tuning: Tuning | None = None) -> dict[str, list[str]]:
     """Every item's related ids, explicit first: the whole ranking of a build."""

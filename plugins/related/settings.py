@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 SIGNALS = ("tags", "text", "section", "author")
@@ -24,6 +26,7 @@ class RelatedSettings:
     half_life_days: float = 730.0
     max_per_author: int = 2
     excerpt_length: int = 160
+    cache_dir: Path | None = None  # term counts kept between builds; None: tokenise every time
 
     def weight(self, signal: str) -> float:
         return self.weights.get(signal, 0.0)
@@ -70,6 +73,15 @@ def _weights(settings: Mapping) -> Mapping[str, float]:
     return MappingProxyType(weights)
 
 
+def _cache_dir(settings: Mapping) -> Path | None:
+    root = settings.get("CACHE_ROOT")
+    if root is None or root == "":
+        return None
+    if not isinstance(root, str | os.PathLike):
+        raise RelatedSettingsError(f"CACHE_ROOT should be a folder path, got {root!r}")
+    return Path(root) / "related"
+
+
 def read_settings(settings: Mapping) -> RelatedSettings:
     """Check every RELATED_* option; raise RelatedSettingsError naming the first bad one."""
     include_newer = settings.get("RELATED_INCLUDE_NEWER", True)
@@ -83,4 +95,5 @@ def read_settings(settings: Mapping) -> RelatedSettings:
         half_life_days=float(_number(settings, "RELATED_HALF_LIFE_DAYS", 730.0, 1.0)),
         max_per_author=_whole(settings, "RELATED_MAX_PER_AUTHOR", 2, 1),
         excerpt_length=_whole(settings, "RELATED_EXCERPT_LENGTH", 160, 20),
+        cache_dir=_cache_dir(settings),
     )

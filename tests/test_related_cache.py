@@ -1,0 +1,113 @@
+"""The term-count cache: same ranking as without it, edited texts re-tokenised, damage ignored."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from conftest import build
+from related import cache as term_cache
+from related.bench import corpus
+from related.cache import CACHE_FILE_NAME, load_entries
+from related.ranker import RelatedIndex
+from related.settings import RelatedSettings, RelatedSettingsError, read_settings
+from test_related_site import card_slugs
+
+WINE = "vineyard harvest grapes qvevri winemakers cellar vintage grapes vineyard harvest"
+
+
+def rankings(index: RelatedIndex) -> dict[str, list[tuple[str, float, dict[str, float]]]]:
+    """Every item's cards and its whole shortlist with each signal's contribution."""
+    return {
+        item.id: [(pick.item.id, pick.reason) for pick in index.related(item.id)]
+        + [(candidate.item.id, candidate.score, dict(candidate.contributions))
+           for candidate in index.ranked(item.id)]
+        for item in index.items
+    }
+
+
+@pytest.fixture(scope="module")
+def items():
+    return corpus(240, seed=3)
+
+
+def edited(items, position: int, text: str):
+    return [*items[:position], dataclasses.replace(items[position], text=text), *items[position + 1:]]
+
+
+def test_cold_and_warm_cache_rank_exactly_like_no_cache(items, tmp_path):
+    uncached = RelatedIndex(items, RelatedSettings())
+    cached = RelatedSettings(cache_dir=tmp_path / "related")
+    cold = RelatedIndex(items, cached)
+    assert (tmp_path / "related" / CACHE_FILE_NAME).is_file()
+    warm = RelatedIndex(items, cached)
+    assert (uncached.tokenised, cold.tokenised, warm.tokenised) == (len(items), len(items), 0)
+    expected = rankings(uncached)
+    assert rankings(cold) == expected
+    assert rankings(warm) == expected
+
+
+def test_an_edited_column_is_tokenised_again_and_its_new_words_count(items, tmp_path):
+    cached = RelatedSettings(cache_dir=tmp_path / "related")
+    RelatedIndex(items, cached)
+    # the first and last columns get the same new subject: they should now find each other
+    changed = edited(edited(items, 0, f"{items[0].text} {WINE}"), len(items) - 1, f"{items[-1].text} {WINE}")
+    warm = RelatedIndex(changed, cached)
+    assert warm.tokenised == 2
+    assert rankings(warm) == rankings(RelatedIndex(changed, RelatedSettings()))
+    assert changed[-1].id in [candidate.item.id for candidate in warm.ranked(changed[0].id)]
+    # the cache now holds the edited texts only: the next build tokenises nothing
+    assert RelatedIndex(changed, cached).tokenised == 0
+    assert len(load_entries(tmp_path / "related" / CACHE_FILE_NAME)) == len(changed)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: data[: len(data) // 2],  # truncated by a crash or a full disk
+    lambda data: data[:-10] + b"x" * 10,  # bytes changed
+    lambda data: b"not a cache file at all",
+    lambda data: b"",
+])
+def test_a_damaged_cache_is_ignored_and_rebuilt(items, tmp_path, damage):
+    cached = RelatedSettings(cache_dir=tmp_path / "related")
+    expected = rankings(RelatedIndex(items, cached))
+    path = tmp_path / "related" / CACHE_FILE_NAME
+    path.write_bytes(damage(path.read_bytes()))
+    again = RelatedIndex(items, cached)
+    assert again.tokenised == len(items)
+    assert rankings(again) == expected
+    assert len(load_entries(path)) == len(items)  # rewritten whole
+
+
+def test_a_changed_tokeniser_invalidates_the_cache(items, tmp_path, monkeypatch):
+    cached = RelatedSettings(cache_dir=tmp_path / "related")
+    RelatedIndex(items, cached)
+    monkeypatch.setattr(term_cache, "_tokeniser_version", lambda: b"another tokeniser")
+    assert RelatedIndex(items, cached).tokenised == len(items)
+
+
+def test_an_unwritable_cache_folder_costs_speed_not_the_ranking(items, tmp_path):
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x")
+    index = RelatedIndex(items, RelatedSettings(cache_dir=blocker / "related"))
+    assert rankings(index) == rankings(RelatedIndex(items, RelatedSettings()))
+
+
+def test_cache_folder_comes_from_cache_root():
+    assert read_settings({}).cache_dir is None
+    assert read_settings({"CACHE_ROOT": "/srv/ledger/.cache"}).cache_dir == Path("/srv/ledger/.cache/related")
+    with pytest.raises(RelatedSettingsError, match=r"CACHE_ROOT should be a folder path, got 42"):
+        read_settings({"CACHE_ROOT": 42})
+
+
+def test_site_built_with_an_empty_then_a_warm_cache_shows_the_same_cards(demo_site, tmp_path):
+    cache_root = tmp_path / "cache"
+    pages = sorted(path.relative_to(demo_site) for path in (demo_site / "columns").glob("*/index.html"))
+    expected = {page: card_slugs(demo_site / page) for page in pages}
+    assert any(expected.values())
+    for run in ("cold", "warm"):
+        output = tmp_path / run / "output"
+        result = build(output, CACHE_ROOT=str(cache_root))
+        assert result.ok, "\n".join(result.errors)
+        assert (cache_root / "related" / CACHE_FILE_NAME).is_file()
+        assert {page: card_slugs(output / page) for page in pages} == expected
