@@ -63,8 +63,9 @@ def serve(c, port=8000, host="127.0.0.1"):
 
 @task(help={"all": "also remove the image derivative cache"})
 def clean(c, all=False):
-    """Remove the output and content/render caches (keep the image cache unless --all)."""
-    for path in [ROOT / "output", ROOT / ".cache" / "content", ROOT / ".cache" / "render"]:
+    """Remove the output and content/render/related caches (keep the image cache unless --all)."""
+    for path in [ROOT / "output", ROOT / ".cache" / "content", ROOT / ".cache" / "render",
+                 ROOT / ".cache" / "related"]:
         shutil.rmtree(path, ignore_errors=True)
     if all:
         shutil.rmtree(ROOT / ".cache", ignore_errors=True)
