@@ -82,7 +82,8 @@ def hash_bytes(data: bytes) -> str:
 
 
 def cache_file(cache_dir: Path, key: str, ext: str) -> Path:
-    return Path(cache_dir) / key[:2] / f"{key}.{ext}"
+    # one path parse, not three: called for every derivative and card on every build
+    return Path(f"{cache_dir}{os.sep}{key[:2]}{os.sep}{key}.{ext}")
 
 
 def info_file(cache_dir: Path, source_hash: str) -> Path:
