@@ -111,3 +111,20 @@ def test_site_built_with_an_empty_then_a_warm_cache_shows_the_same_cards(demo_si
         assert result.ok, "\n".join(result.errors)
         assert (cache_root / "related" / CACHE_FILE_NAME).is_file()
         assert {page: card_slugs(output / page) for page in pages} == expected
+
+
+@pytest.mark.parametrize("body", [
+    "<p>Ballot&nbsp;boxes &amp; observers&#8212;again.</p>\n\n<p>Line\tbreaks\r\n  and   runs</p>",
+    "<h2 id=\"x\">საარჩევნო კომისია</h2><p>არჩევნები\u00a0და\u2003<em>დამკვირვებლები</em></p>",
+    "<blockquote><p>Naïve café façade</p></blockquote><ul><li>one</li><li>two&#x2009;three</li></ul>",
+])
+def test_item_text_keeps_exactly_the_words_of_the_plain_text(body):
+    # item_text skips html_to_text's whitespace collapsing for speed: the words must not change
+    from content_model.text import html_to_text
+    from related.items import item_text
+    from related.tokens import TermFolder, term_counts
+
+    plain = f"Standfirst here {html_to_text(body)}".strip()
+    assert term_counts("Title", item_text("Standfirst here", body), TermFolder()) == term_counts(
+        "Title", plain, TermFolder())
+    assert term_counts("Title", item_text("Standfirst here", body), TermFolder())  # not vacuous

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from collections.abc import Mapping
 
 from content_model.text import cut_at_word, html_to_text
 
 from .ranker import Item
 
+_TAG = re.compile(r"<[^>]+>")
+
 
 def item_text(standfirst: str, body_html: str) -> str:
-    """What the text signal reads: the standfirst (the column's own summary) and the body."""
-    return f"{standfirst} {html_to_text(body_html)}".strip()
+    """What the text signal reads: the standfirst (the column's own summary) and the body.
+
+    Tags out and entities decoded, like `html_to_text`, but whitespace is left as it is: the
+    ranker only counts words (no whitespace character is or casefolds to a word character),
+    and collapsing every space of 10,000 bodies took longer than ranking them.
+    """
+    return f"{standfirst} {html.unescape(_TAG.sub(' ', body_html))}"
 
 
 def item_from_article(article) -> Item:

@@ -178,6 +178,33 @@ def _tag_vectors(items: list[Item], tuning: Tuning) -> _Vectors:
     return vectors
 
 
+def _accumulated(vectors: _Vectors, query: int, weight: float) -> dict[int, float]:
+    """Position -> sum of weight x query weight x item weight over the query's postings lists.
+
+    Sums run in the query's term order, then postings order, and the dict keeps first-seen
+    order: both decide float ties, so they are kept exactly as they are.
+    """
+    scores: dict[int, float] = {}
+    if not weight:
+        return scores
+    get = scores.get
+    postings = vectors.postings
+    for key, query_weight in vectors.weights[query].items():
+        entry = postings.get(key)
+        if entry is None:
+            continue
+        positions, weights = entry
+        products = map(mul, repeat(weight * query_weight), weights)
+        if scores:
+            for position, product in zip(positions, products, strict=False):
+                scores[position] = get(position, 0.0) + product
+        else:
+            # 0.0 + x is x: the first list goes in whole (positions in a list are distinct)
+            scores.update(zip(positions, products, strict=False))
+    scores.pop(query, None)
+    return scores
+
+
 # (score, position, (tags, text, section, author) contributions, decay, days apart)
 _Entry = tuple[float, int, tuple[float, float, float, float], float, float]
 
@@ -204,29 +231,10 @@ class RelatedIndex:
 
     def _accumulate(self, query: int) -> tuple[dict[int, float], dict[int, float]]:
         """Weighted tag and text scores of every item reachable through the query's postings."""
-        found: list[dict[int, float]] = []
-        for signal, vectors in (("tags", self._tags), ("text", self._text)):
-            scores: dict[int, float] = {}
-            found.append(scores)
-            weight = self.settings.weight(signal)
-            if not weight:
-                continue
-            get = scores.get
-            postings = vectors.postings
-            for key, query_weight in vectors.weights[query].items():
-                entry = postings.get(key)
-                if entry is None:
-                    continue
-                positions, weights = entry
-                products = map(mul, repeat(weight * query_weight), weights)
-                if not scores:
-                    # 0.0 + x is x: the first list goes in whole (positions in a list are distinct)
-                    scores.update(zip(positions, products, strict=False))
-                    continue
-                for position, product in zip(positions, products, strict=False):
-                    scores[position] = get(position, 0.0) + product
-            scores.pop(query, None)
-        return found[0], found[1]
+        weight_of = self.settings.weight
+        tags = _accumulated(self._tags, query, weight_of("tags"))
+        text = _accumulated(self._text, query, weight_of("text"))
+        return tags, text
 
     def _shortlist(self, query: int, size: int) -> list[_Entry]:
         """The best `size` candidates as (score, position, parts, decay, days apart), best first.
@@ -235,10 +243,10 @@ class RelatedIndex:
         """
         settings = self.settings
         tags, text = self._accumulate(query)
-        total = dict(text)
-        get = total.get
-        for position, score in tags.items():
-            total[position] = get(position, 0.0) + score
+        # text + tags per position; insertion order: text's, then tags-only positions in tags' order
+        total = text | tags
+        for position in text.keys() & tags.keys():
+            total[position] = text[position] + tags[position]
         days = self._days
         if not settings.include_newer:
             newest = days[query]
