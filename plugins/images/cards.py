@@ -102,12 +102,13 @@ def _advance(path: str, size: int, char: str) -> float:
 _PHASES = 4
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=20_000)
 def _glyph(path: str, size: int, char: str, phase_x: int, phase_y: int) -> tuple[object, tuple[int, int]]:
     """The anti-aliased mask of one glyph with its baseline origin at (phase_x, phase_y)/4 px.
 
     Rasterising is most of the cost of a card, and a site uses a few hundred glyphs per size,
-    so each is rasterised once per process and stamped wherever it recurs.
+    so each is rasterised once per process and stamped wherever it recurs. Bounded: four
+    alphabets at every title size and phase stay under the limit (a few tens of MB).
     """
     return _font(path, size).getmask2(char, "L", anchor="ls", start=(phase_x / _PHASES, phase_y / _PHASES))
 
