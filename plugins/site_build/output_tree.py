@@ -131,28 +131,29 @@ def apply_to_output(staging: Path, final: Path) -> ApplyCount:
         staging.rename(final)
         return count
     count.kept = len(produced)
+    staging_prefix, final_prefix = len(str(staging)) + 1, str(final)
     for folder, _dirs, files in os.walk(staging):
         for name in files:
-            path = Path(folder, name)
-            relative = os.path.relpath(path, staging)
+            path = os.path.join(folder, name)
+            relative = path[staging_prefix:]
             produced.add(relative)
-            target = final / relative
-            stat = path.stat()
+            target = os.path.join(final_prefix, relative)
             try:
-                if _identical_files(stat, path, target.stat(), target):
+                if _identical_files(os.stat(path), Path(path), os.stat(target), Path(target)):
                     count.kept += 1
                     continue
             except FileNotFoundError:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
             os.replace(path, target)
             count.written += 1
-    for folder, _dirs, files in os.walk(final, topdown=False):
+    final_cut = len(final_prefix) + 1
+    for folder, _dirs, files in os.walk(final_prefix, topdown=False):
         for name in files:
-            path = Path(folder, name)
-            if os.path.relpath(path, final) not in produced:
-                path.unlink()
+            path = os.path.join(folder, name)
+            if path[final_cut:] not in produced:
+                os.unlink(path)
                 count.removed += 1
-        if folder != str(final) and not os.listdir(folder):
+        if folder != final_prefix and not os.listdir(folder):
             os.rmdir(folder)  # a page's folder whose last file went away
     shutil.rmtree(staging, ignore_errors=True)
     return count
