@@ -63,12 +63,11 @@ def serve(c, port=8000, host="127.0.0.1"):
 
 @task(help={"all": "also remove the image derivative cache"})
 def clean(c, all=False):
-    """Remove the output and content/render/related caches (keep the image cache unless --all)."""
-    for path in [ROOT / "output", ROOT / ".cache" / "content", ROOT / ".cache" / "render",
-                 ROOT / ".cache" / "related"]:
-        shutil.rmtree(path, ignore_errors=True)
-    if all:
-        shutil.rmtree(ROOT / ".cache", ignore_errors=True)
+    """Remove the output and every cache except image derivatives (`--all`: those too)."""
+    from site_build.clean import clean as clean_site
+
+    for path in clean_site(ROOT / "output", ROOT / ".cache", everything=all):
+        print(f"removed {path.relative_to(ROOT)}")
 
 
 @task(help={
@@ -144,21 +143,18 @@ def test(c, k="", x=False):
     c.run(" ".join(args), pty=False)
 
 
-@task(help={"n": "number of generated columns", "seed": "corpus seed", "workdir": "where the corpus goes"})
-def bench(c, n=2000, seed=1, workdir=".cache/bench"):
-    """Stock Pelican vs our full build on a generated corpus: wall time, memory, stages."""
+@task(help={
+    "n": "number of generated columns (invoke bench -n 10000)",
+    "seed": "corpus seed",
+    "workdir": "where the corpus goes",
+    "plugins": "also run each plugin's own scale benchmark (default on; --no-plugins to skip)",
+})
+def bench(c, n=2000, seed=1, workdir=".cache/bench", plugins=True):
+    """Stock Pelican vs our full build on a generated corpus, then each plugin's scale benchmark."""
     from benchmark.measure import format_report, run_bench
+    from benchmark.plugin_benches import format_plugin_report, run_plugin_benches
 
     report = run_bench(int(n), int(seed), (ROOT / workdir).resolve())
-    print(format_report(report))
-
-
-@task(help={"slug": "the column's slug", "limit": "how many candidates to show", "prod": "use publishconf.py"})
-def related(c, slug, limit=10, prod=False):
-    """Explain a column's Related Articles: each candidate's score, signal by signal."""
-    from related.explain import explain
-
-    try:
-        print(explain(slug, _settings_file(prod), int(limit)))
-    except LookupError as exc:
-        raise Exit(str(exc.args[0]), code=1) from None
+    print(format_report(report), flush=True)
+    if plugins:
+        print(format_plugin_report(run_plugin_benches(int(n))))

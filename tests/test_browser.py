@@ -110,3 +110,35 @@ def test_axe_does_report_violations(browser, tmp_path):
         ids = {v["id"] for v in run_axe(page)}
         page.close()
     assert {"image-alt", "html-has-lang", "link-name"} <= ids
+
+
+def test_membership_block_is_a_named_landmark_with_a_real_button(browser, site_url):
+    page = browser.new_page()
+    page.goto(site_url + PAGES["column"])
+    headline = page.locator("article .column__body aside.cta .cta__headline").inner_text()
+    block = page.get_by_role("complementary", name=headline)
+    assert block.is_visible()
+    button = block.get_by_role("link").last
+    box = button.bounding_box()
+    assert box and box["width"] >= 24 and box["height"] >= 24
+    assert button.get_attribute("href").startswith("/")
+    page.emulate_media(media="print")
+    assert not block.is_visible(), "the membership block should not print"
+    page.close()
+
+
+def test_story_distribution_is_readable_without_colour(browser, site_url, demo_site):
+    stories = story_pages(demo_site)
+    assert stories, "the demo site has no story page"
+    page = browser.new_page()
+    page.goto(site_url + stories["story"])
+    # drain all colour: the legend must still say every side's share in words and numbers
+    page.add_style_tag(content="* { filter: grayscale(1) !important; }")
+    legend = page.locator(".bias__legend").first
+    assert legend.is_visible()
+    items = legend.locator(".bias__item").all_inner_texts()
+    labels = ["Left", "Lean left", "Center", "Lean right", "Right"]
+    assert all(any(t.startswith(label) for t in items) for label in labels)
+    percents = [int(t.split("%")[0].split()[-1]) for t in items if "%" in t]
+    assert sum(percents) == 100
+    page.close()

@@ -20,7 +20,10 @@ def test_column_page_has_every_slot(demo_site):
     assert article.select_one("p.standfirst").get_text(strip=True).startswith("Registries for")
     byline = article.select_one(".byline a.byline__author")
     assert byline["href"] == "/author/nino-kapanadze/" and "Nino Kapanadze" in byline.get_text()
-    assert byline.select_one("img.avatar")["src"] == "/images/avatars/nino-kapanadze.jpg"
+    avatar = byline.select_one("img.avatar")
+    assert avatar["alt"] == "" and (avatar["width"], avatar["height"]) == ("40", "40")
+    assert avatar["src"].startswith("/images/derived/nino-kapanadze-avatar-40x40-")
+    assert "80x80" in avatar["srcset"]  # a 2x square crop for sharp screens
     times = article.select(".column__meta time")
     assert [t["datetime"][:10] for t in times] == ["2025-09-08", "2025-09-10"]  # published, updated
     assert re.fullmatch(r"\d+ min read", article.select(".column__meta span")[-1].get_text(strip=True))
@@ -101,7 +104,8 @@ def test_author_page(demo_site):
     columns = page.select(".teaser-list .teaser")
     assert len(columns) >= 2
     no_photo = soup(demo_site / "author/elvin-huseynov/index.html")
-    assert no_photo.select_one(".author-profile .avatar--initials").get_text() == "EH"
+    generated = no_photo.select_one(".author-profile img.avatar--generated")
+    assert generated["src"].startswith("/images/derived/initials-elvin-huseynov-128-")
 
 
 def test_tag_pages_and_pagination_patterns(demo_site):

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from site_build.clean import clean as clean_site
+
 from .corpus import CorpusInfo, generate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,12 +61,8 @@ def _pages(output: Path) -> int:
 
 
 def clean(root: Path, *, all_caches: bool = False) -> None:
-    """What `make clean` does for the corpus: output and content/render caches, not images."""
-    shutil.rmtree(root / "out", ignore_errors=True)
-    for cache in ("content", "render"):
-        shutil.rmtree(root / ".cache" / cache, ignore_errors=True)
-    if all_caches:
-        shutil.rmtree(root / ".cache", ignore_errors=True)
+    """What `make clean` does, for the corpus: output and caches, image derivatives kept."""
+    clean_site(root / "out", root / ".cache", everything=all_caches)
 
 
 def edit_one_column(info: CorpusInfo, index: int) -> None:
