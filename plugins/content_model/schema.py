@@ -8,6 +8,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -43,7 +44,14 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _slug_shape(value: str) -> str:
+    if not SLUG_RE.match(value):
+        raise ValueError(f"'{value}' must be lowercase letters, digits and hyphens")
+    return value
+
+
 Text = Annotated[str, BeforeValidator(_text), BeforeValidator(_strip)]
+Slug = Annotated[str, BeforeValidator(_text), BeforeValidator(_strip), AfterValidator(_slug_shape)]
 RequiredText = Annotated[str, BeforeValidator(_text), BeforeValidator(_strip), Field(min_length=1)]
 TextList = Annotated[list[Text], BeforeValidator(_as_list)]
 
@@ -76,24 +84,17 @@ class ColumnMeta(_Strict):
     pick_until: dt.datetime | None = None
     cta: Text | None = None
     status: Literal["published", "draft"] = "published"
-    slug: Text | None = None
+    slug: Slug | None = None
     id: Text | None = None
     aliases: TextList = []
 
     _dates = field_validator("date", "updated", "pick_until", mode="before")(_when)
 
-    @field_validator("slug")
-    @classmethod
-    def _slug_shape(cls, value: str | None) -> str | None:
-        if value is not None and not SLUG_RE.match(value):
-            raise ValueError(f"'{value}' must be lowercase letters, digits and hyphens")
-        return value
-
 
 class PageMeta(_Strict):
     title: RequiredText
     summary: Text = ""
-    slug: Text | None = None
+    slug: Slug | None = None
     date: dt.datetime | None = None
     status: Literal["published", "draft", "hidden"] = "published"
 
@@ -122,17 +123,10 @@ class AuthorProfile(_Strict):
 
 
 class Section(_Strict):
-    id: RequiredText
+    id: Slug
     name: RequiredText
     description: Text = ""
     kind: Literal["opinion", "news"] = "opinion"
-
-    @field_validator("id")
-    @classmethod
-    def _id_shape(cls, value: str) -> str:
-        if not SLUG_RE.match(value):
-            raise ValueError(f"'{value}' must be lowercase letters, digits and hyphens")
-        return value
 
 
 def _field_name(loc: tuple) -> str:

@@ -10,6 +10,9 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from .body_check import check_body
 from .catalog import Catalog, display_path, image_problem, load_catalog
@@ -52,6 +55,37 @@ def content_files(content_dir: Path) -> list[tuple[Path, str]]:
     content_dir = Path(content_dir)
     return [(path, display_path(path, content_dir))
             for folder in ("columns", "pages") for path in sorted((content_dir / folder).rglob("*.md"))]
+
+
+@dataclass
+class CheckedDocument:
+    """A content file read, link- and body-checked, and validated against its schema."""
+
+    parsed: ParsedFile
+    meta: Any | None  # the schema model, or None when the file or its fields are unusable
+    slug: str
+    errors: list[ContentError]
+
+
+def check_document(path: Path, display: str, parsed: ParsedFile, model: type[BaseModel], context: dict,
+                   body_problems: list[ContentError] | None = None) -> CheckedDocument:
+    """The checks every Markdown content type shares (columns, pages, stories).
+
+    `body_problems` comes from the parse cache when the body was checked as it was parsed.
+    """
+    errors = list(parsed.errors)
+    if parsed.meta is None:
+        return CheckedDocument(parsed, None, path.stem, errors)
+    errors += check_front_matter_links(parsed.meta, display)
+    if body_problems is None:
+        body_problems = check_body(parsed.body, parsed.body_line, display)
+    errors += body_problems
+    meta, problems = validate_model(model, parsed.meta, display, context)
+    errors += problems
+    if meta is None:
+        return CheckedDocument(parsed, None, path.stem, errors)
+    slug, problems = _slug_for(meta.slug, path, display, parsed.meta.line_of(("slug",)))
+    return CheckedDocument(parsed, meta, slug, errors + problems)
 
 
 def _known(name: str, options: list[str], what: str) -> str:
@@ -131,26 +165,18 @@ def validate_content(
             return done.parsed
         return parse_content_file(path, display)
 
-    def body_problems(path: Path, parsed: ParsedFile, display: str) -> list[ContentError]:
-        done = parses.get(path)
-        if done is not None:  # checked when parsed; the body itself is not kept
-            return list(done.body_problems)
-        return check_body(parsed.body, parsed.body_line, display)
+    def check(path: Path, model: type[BaseModel]) -> tuple[str, CheckedDocument]:
+        display = display_path(path, content_dir)
+        done = parses.get(path)  # checked when parsed; the body itself is not kept
+        body_problems = list(done.body_problems) if done is not None else None
+        return display, check_document(path, display, parse(path, display), model, context, body_problems)
 
     for path in sorted((content_dir / "columns").rglob("*.md")):
-        display = display_path(path, content_dir)
-        parsed = parse(path, display)
-        errors += parsed.errors
-        if parsed.meta is None:
+        display, doc = check(path, ColumnMeta)
+        errors += doc.errors
+        if doc.meta is None:
             continue
-        errors += check_front_matter_links(parsed.meta, display)
-        errors += body_problems(path, parsed, display)
-        meta, problems = validate_model(ColumnMeta, parsed.meta, display, context)
-        errors += problems
-        if meta is None:
-            continue
-        slug, problems = _slug_for(meta.slug, path, display, parsed.meta.line_of(("slug",)))
-        errors += problems
+        meta, parsed, slug = doc.meta, doc.parsed, doc.slug
         record = ColumnRecord(path, display, slug, meta, parsed.meta)
         errors += _check_column(record, catalog, content_dir)
         if slug in first_seen:
@@ -165,19 +191,11 @@ def validate_content(
     errors += _check_related(index.columns)
 
     for path in sorted((content_dir / "pages").rglob("*.md")):
-        display = display_path(path, content_dir)
-        parsed = parse(path, display)
-        errors += parsed.errors
-        if parsed.meta is None:
+        display, doc = check(path, PageMeta)
+        errors += doc.errors
+        if doc.meta is None:
             continue
-        errors += check_front_matter_links(parsed.meta, display)
-        errors += body_problems(path, parsed, display)
-        meta, problems = validate_model(PageMeta, parsed.meta, display, context)
-        errors += problems
-        if meta is None:
-            continue
-        slug, problems = _slug_for(meta.slug, path, display, parsed.meta.line_of(("slug",)))
-        errors += problems
+        meta, parsed, slug = doc.meta, doc.parsed, doc.slug
         if slug in index.pages:
             errors.append(ContentError(display, parsed.meta.line_of(("slug",)), "slug",
                                        f"'{slug}' is already used by {index.pages[slug].display}"))

@@ -17,8 +17,8 @@ from content_model.catalog import display_path, load_yaml_file
 from content_model.errors import ContentError
 from content_model.frontmatter import YamlDocument, parse_content_file
 from content_model.links import link_problem
-from content_model.schema import SLUG_RE, RequiredText, Text, TextList, _Strict, _when, validate_model
-from content_model.validate import check_body, check_front_matter_links
+from content_model.schema import SLUG_RE, RequiredText, Slug, Text, TextList, _Strict, _when, validate_model
+from content_model.validate import check_document
 from pydantic import BeforeValidator, Field, field_validator
 
 from .settings import UNKNOWN, StorySettings
@@ -102,17 +102,10 @@ class StoryMeta(_Strict):
     related: TextList = Field(default_factory=list)
     coverage: Annotated[list[CoverageMeta], Field(min_length=1)]
     status: Literal["published", "draft"] = "published"
-    slug: Text | None = None
+    slug: Slug | None = None
     id: Text | None = None
 
     _dates = field_validator("date", "updated", mode="before")(_when)
-
-    @field_validator("slug")
-    @classmethod
-    def _slug_shape(cls, value: str | None) -> str | None:
-        if value is not None and not SLUG_RE.match(value):
-            raise ValueError(f"'{value}' must be lowercase letters, digits and hyphens")
-        return value
 
 
 @dataclass
@@ -258,21 +251,12 @@ def load_stories(
     first_seen: dict[str, str] = {}
     for path in story_paths:
         display = display_path(path, content_dir)
-        parsed = parse_content_file(path, display)
-        errors += parsed.errors
-        if parsed.meta is None:
-            continue
-        errors += check_front_matter_links(parsed.meta, display)
-        errors += check_body(parsed.body, parsed.body_line, display)
-        meta, problems = validate_model(StoryMeta, parsed.meta, display, context)
-        errors += problems
-        errors += _check_outlet_ids(parsed.meta, display, outlets)
-        if meta is None:
-            continue
-        slug = meta.slug or path.stem
-        if not SLUG_RE.match(slug):
-            errors.append(ContentError(display, 1, "slug", f"file name '{path.name}' is not a usable URL; rename "
-                                       "it to lowercase letters, digits and hyphens or set 'slug:'"))
+        doc = check_document(path, display, parse_content_file(path, display), StoryMeta, context)
+        errors += doc.errors
+        parsed, meta, slug = doc.parsed, doc.meta, doc.slug
+        if parsed.meta is not None:
+            errors += _check_outlet_ids(parsed.meta, display, outlets)
+        if meta is None or not SLUG_RE.match(slug):
             continue
         record = StoryRecord(path, display, slug, meta, parsed.meta, parsed.body, parsed.body_line)
         errors += _check_story(record, outlets, columns, authors)
