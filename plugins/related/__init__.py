@@ -14,6 +14,7 @@ from __future__ import annotations
 from pelican import signals
 
 from .items import excerpt, item_from_article
+from .parallel import related_id_lists
 from .ranker import RelatedIndex
 from .settings import read_settings
 
@@ -34,8 +35,9 @@ def attach_related(generators) -> None:
         settings = read_settings(generator.settings)
         by_slug = {article.slug: article for article in articles}
         index = RelatedIndex((item_from_article(article) for article in articles), settings)
+        lists = related_id_lists(index, [article.slug for article in articles])
         for article in articles:
-            article.related_articles = [by_slug[pick.item.id] for pick in index.related(article.slug)]
+            article.related_articles = [by_slug[slug] for slug in lists[article.slug]]
         for draft in generator.drafts:
             draft.related_articles = []  # drafts are never written, and never shown as cards
         generator.context["related_index"] = index

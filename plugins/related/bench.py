@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .cache import CACHE_FILE_NAME
 from .items import item_text
+from .parallel import related_id_lists
 from .ranker import Item, RelatedIndex
 from .settings import RelatedSettings
 
@@ -68,7 +69,8 @@ def _rank_all(items: list[Item], settings: RelatedSettings) -> dict[str, float]:
     started, started_cpu = time.perf_counter(), time.process_time()
     index = RelatedIndex(items, settings)
     indexed, indexed_cpu = time.perf_counter(), time.process_time()
-    cards = sum(len(index.related(item.id)) for item in index.items)
+    # every core, as the build does; CPU below is this process's share only
+    cards = sum(len(ids) for ids in related_id_lists(index, [item.id for item in index.items]).values())
     ended, ended_cpu = time.perf_counter(), time.process_time()
     return {
         "index_seconds": round(indexed - started, 3),
