@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import tokens
+from .forks import map_in_forks
 from .tokens import TermFolder, term_counts
 
 CACHE_FILE_NAME = "terms.marshal"
@@ -79,23 +80,26 @@ def cached_term_counts(texts: Sequence[tuple[str, str]], folder: TermFolder,
     entries of this call only, so it never grows past the current corpus; it is rewritten
     only when that set changed.
     """
+    def tokenise(share: Sequence[tuple[str, str]]) -> list[dict[str, int]]:
+        return [dict(term_counts(title, text, folder)) for title, text in share]
+
     if cache_dir is None:
-        return [dict(term_counts(title, text, folder)) for title, text in texts], len(texts)
+        return map_in_forks(tokenise, texts), len(texts)
     path = cache_dir / CACHE_FILE_NAME
     old = load_entries(path)
+    keys = [text_key(title, text) for title, text in texts]
+    missing = {key: pair for key, pair in zip(keys, texts, strict=True)
+               if not isinstance(old.get(key), dict)}
+    new_counts = dict(zip(missing, map_in_forks(tokenise, list(missing.values())), strict=True))
     fresh: dict[bytes, dict[str, int]] = {}
     counts: list[dict[str, int]] = []
-    tokenised = 0
-    for title, text in texts:
-        key = text_key(title, text)
+    for key in keys:
         found = fresh.get(key)
         if found is None:
-            found = old.get(key)
-            if not isinstance(found, dict):
-                found = dict(term_counts(title, text, folder))
-                tokenised += 1
+            found = new_counts[key] if key in new_counts else old[key]
             fresh[key] = found
         counts.append(found)
+    tokenised = len(missing)
     if fresh.keys() != old.keys():
         try:
             save_entries(path, fresh)
