@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from site_build.logs import ErrorRecords
 from site_build.output_tree import write_if_changed
 
 logger = logging.getLogger(__name__)
@@ -38,13 +39,6 @@ class RenderOutcome:
     errors: list[str] = field(default_factory=list)  # logged ERROR records and exceptions
 
 
-class _ErrorRecords(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 def render_share(jobs: Sequence[RenderJob], on_page: Callable[[int], None] | None = None) -> RenderOutcome:
@@ -61,7 +55,7 @@ def render_share(jobs: Sequence[RenderJob], on_page: Callable[[int], None] | Non
 
 
 def _child(jobs: Sequence[RenderJob], write_end: int) -> None:
-    handler = _ErrorRecords()
+    handler = ErrorRecords()
     logging.getLogger().addHandler(handler)
     try:
         outcome = render_share(jobs)

@@ -27,23 +27,12 @@ from .fingerprint import (
     quick_key,
     save_manifest,
 )
-from .logs import reset_pelican_log_dedup
+from .logs import ErrorRecords, reset_pelican_log_dedup
 from .output_tree import apply_to_output, staging_dir_for
 from .quick import save_pointer
 from .result import BuildResult
 from .session import SESSION_SETTING, BuildSession
 from .timing import StageClock, timed_signals
-
-
-class _ErrorCounter(logging.Handler):
-    """Pelican logs some failures instead of raising; any of them fails our build."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 def _stderr_line(message: str) -> None:
@@ -97,7 +86,7 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     settings = read_settings(str(settings_file), override={
         **overrides, "OUTPUT_PATH": str(staging), SESSION_SETTING: session})
 
-    counter = _ErrorCounter()
+    counter = ErrorRecords()
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(counter)
     errors: list[str] = []

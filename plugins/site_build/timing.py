@@ -22,7 +22,6 @@ class StageClock:
     def __init__(self) -> None:
         self.stages: dict[str, float] = defaultdict(float)
         self._marks: dict[str, float] = {}
-        self._plugin_time_since_mark = 0.0
 
     def mark(self, name: str) -> None:
         self._marks.setdefault(name, time.perf_counter())

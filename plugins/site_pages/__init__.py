@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pelican import signals
 
 from .context import (
     SafeMarkdown,
     footer_pages,
-    image_size,
     initials,
     iso_datetime,
     long_date,
@@ -18,8 +15,6 @@ from .context import (
 
 
 def add_filters(generator) -> None:
-    content_dir = Path(generator.settings["PATH"])
-    sizes: dict = {}  # per generator, so per build: never stale across autoreloads
     env = getattr(generator, "env", None)
     if env is None:
         return
@@ -28,7 +23,6 @@ def add_filters(generator) -> None:
         longdate=long_date,
         markdown=SafeMarkdown(),
         initials=initials,
-        image_size=lambda ref: image_size(content_dir, ref, sizes),
     )
 
 

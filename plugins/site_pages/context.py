@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from markdown import Markdown
 from markupsafe import Markup
-from PIL import Image
 
 
 def nav_sections(sections: dict, categories: list) -> list[tuple]:
@@ -35,18 +33,6 @@ class SafeMarkdown:
         self._md.reset()
         return Markup(self._md.convert(text))
 
-
-def image_size(content_dir: Path, ref: str | None, cache: dict) -> tuple[int, int] | None:
-    """Pixel size of a content image (header read only), for width/height attributes."""
-    if not ref:
-        return None
-    if ref not in cache:
-        try:
-            with Image.open(content_dir / ref) as image:
-                cache[ref] = image.size
-        except (OSError, ValueError):
-            cache[ref] = None
-    return cache[ref]
 
 
 def iso_datetime(value: dt.datetime | dt.date) -> str:
