@@ -1,10 +1,12 @@
 """Term counts of each text kept between builds, keyed by a hash of the text they come from.
 
 Tokenising every column is most of the cost of indexing 10,000 columns, and between two
-builds almost every text is unchanged. One file holds {text hash: {term: count}}: marshal
-(builtin types only, no code runs on load) behind a checksum, so a truncated or damaged
-file is simply ignored and rebuilt. The tokeniser's own source is part of the checksum
-input, so changing how text becomes terms invalidates the whole cache by itself.
+builds almost every text is unchanged. One file holds the counts of every text of the last
+build as compressed sparse rows (a `TermMatrix`: numpy arrays of term ids and counts, and
+the vocabulary) and each row's text hash. It is marshal (builtin types only, no code runs on
+load) behind a checksum, so a truncated or damaged file is simply ignored and rebuilt. The
+tokeniser's own source is part of the checksum input, so changing how text becomes terms
+invalidates the whole cache by itself.
 """
 
 from __future__ import annotations
@@ -13,16 +15,64 @@ import hashlib
 import marshal
 import os
 import tempfile
+from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
+import numpy as np
+
 from . import tokens
-from .forks import map_in_forks
+from .forks import map_shares, worker_count
 from .tokens import TermFolder, term_counts
 
 CACHE_FILE_NAME = "terms.marshal"
-_MAGIC = b"ridge-related-terms 1\n"
+_MAGIC = b"ridge-related-terms 2\n"
 _DIGEST_SIZE = 32
+_KEY_SIZE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class TermMatrix:
+    """Term counts of texts as compressed sparse rows.
+
+    Row r counts term `vocab[ids[k]]` `counts[k]` times for k in indptr[r]:indptr[r + 1]
+    (each term once per row, in no particular order).
+    """
+
+    vocab: list[str]
+    indptr: np.ndarray  # int64, one more than the rows
+    ids: np.ndarray  # int32
+    counts: np.ndarray  # int32
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def row(self, r: int) -> dict[str, int]:
+        start, end = int(self.indptr[r]), int(self.indptr[r + 1])
+        vocab = self.vocab
+        return {vocab[term]: count for term, count in zip(self.ids[start:end].tolist(),
+                                                          self.counts[start:end].tolist(), strict=True)}
+
+    def take(self, rows: np.ndarray) -> TermMatrix:
+        """The rows `rows`, in that order (repeats allowed)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = self.indptr[rows]
+        lengths = self.indptr[rows + 1] - starts
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        index = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=np.int64)
+        return TermMatrix(self.vocab, indptr, self.ids[index], self.counts[index])
+
+    def compact(self) -> TermMatrix:
+        """The same rows over only the terms they use."""
+        used = np.bincount(self.ids, minlength=len(self.vocab)) > 0
+        if used.all():
+            return self
+        renumber = np.cumsum(used, dtype=np.int64) - 1
+        vocab = [self.vocab[term] for term in np.flatnonzero(used).tolist()]
+        return TermMatrix(vocab, self.indptr, renumber[self.ids].astype(np.int32), self.counts)
 
 
 def _tokeniser_version() -> bytes:
@@ -32,35 +82,96 @@ def _tokeniser_version() -> bytes:
 def text_key(title: str, text: str) -> bytes:
     """What a text's counts are filed under: title and text both feed the counts."""
     data = f"{title}\x00{text}".encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return hashlib.blake2b(data, digest_size=_KEY_SIZE).digest()
 
 
 def _checksum(payload: bytes, version: bytes) -> bytes:
     return hashlib.blake2b(payload, key=version, digest_size=_DIGEST_SIZE).digest()
 
 
-def load_entries(path: Path) -> dict[bytes, dict[str, int]]:
-    """The cached counts, or {} when the file is missing, damaged or from another tokeniser."""
+def _tokenise(share: Sequence[tuple[str, str]]) -> list:
+    """Term counts of `share` as [vocabulary, row lengths, term ids, counts] (plain data for a pipe)."""
+    folder = TermFolder()
+    rows = [term_counts(title, text, folder) for title, text in share]
+    vocab = list(dict.fromkeys(chain.from_iterable(rows)))
+    number = dict(zip(vocab, range(len(vocab)), strict=True))
+    ids = array("i", map(number.__getitem__, chain.from_iterable(rows)))
+    counts = array("i", chain.from_iterable(row.values() for row in rows))
+    return [vocab, [len(row) for row in rows], ids.tobytes(), counts.tobytes()]
+
+
+def tokenise(texts: Sequence[tuple[str, str]], vocab: list[str] | None = None) -> TermMatrix:
+    """Term counts of each (title, text), on every core, as rows over `vocab` (extended in place)."""
+    vocab = [] if vocab is None else vocab
+    number = dict(zip(vocab, range(len(vocab)), strict=True))
+    workers = worker_count(len(texts))
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    for share, (local, share_lengths, ids, counts) in enumerate(map_shares(_tokenise, texts, workers)):
+        to_global = np.array([number.setdefault(term, len(number)) for term in local], dtype=np.int32)
+        lengths[share::workers] = share_lengths
+        parts.append((share, np.asarray(share_lengths, dtype=np.int64),
+                      to_global[np.frombuffer(ids, dtype=np.int32)], np.frombuffer(counts, dtype=np.int32)))
+    vocab.extend(list(number)[len(vocab):])
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    all_ids = np.empty(indptr[-1], dtype=np.int32)
+    all_counts = np.empty(indptr[-1], dtype=np.int32)
+    for share, share_lengths, ids, counts in parts:
+        # rows share, share + workers, ...: scatter each share's entries to where its rows go
+        starts = indptr[share::workers][: len(share_lengths)]
+        local_starts = np.zeros(len(share_lengths), dtype=np.int64)
+        np.cumsum(share_lengths[:-1], out=local_starts[1:])
+        index = np.repeat(starts - local_starts, share_lengths) + np.arange(len(ids), dtype=np.int64)
+        all_ids[index] = ids
+        all_counts[index] = counts
+    return TermMatrix(vocab, indptr, all_ids, all_counts)
+
+
+def _decode(data: bytes) -> tuple[list[bytes], TermMatrix] | None:
+    start = len(_MAGIC) + _DIGEST_SIZE
+    if not data.startswith(_MAGIC) or len(data) < start:
+        return None
+    payload = memoryview(data)[start:]
+    if _checksum(payload, _tokeniser_version()) != data[len(_MAGIC):start]:
+        return None
+    try:
+        keys, vocab, indptr, ids, counts = marshal.loads(payload)
+        rows = len(keys) // _KEY_SIZE
+        matrix = TermMatrix(vocab, np.frombuffer(indptr, dtype=np.int64), np.frombuffer(ids, dtype=np.int32),
+                            np.frombuffer(counts, dtype=np.int32))
+    except (EOFError, ValueError, TypeError):
+        return None
+    if (len(keys) % _KEY_SIZE or len(matrix.indptr) != rows + 1 or matrix.indptr[0] != 0
+            or matrix.indptr[-1] != len(matrix.ids) or len(matrix.ids) != len(matrix.counts)
+            or np.any(np.diff(matrix.indptr) < 0)
+            or (len(matrix.ids) and not 0 <= int(matrix.ids.min()) <= int(matrix.ids.max()) < len(vocab))):
+        return None
+    return [keys[k:k + _KEY_SIZE] for k in range(0, len(keys), _KEY_SIZE)], matrix
+
+
+def load_matrix(path: Path) -> tuple[list[bytes], TermMatrix] | None:
+    """The cached text keys and their rows, or None when missing, damaged or from another tokeniser."""
     try:
         data = path.read_bytes()
     except OSError:
-        return {}
-    start = len(_MAGIC) + _DIGEST_SIZE
-    if not data.startswith(_MAGIC) or len(data) < start:
-        return {}
-    payload = memoryview(data)[start:]
-    if _checksum(payload, _tokeniser_version()) != data[len(_MAGIC):start]:
-        return {}
-    try:
-        entries = marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
-        return {}
-    return entries if isinstance(entries, dict) else {}
+        return None
+    return _decode(data)
 
 
-def save_entries(path: Path, entries: dict[bytes, dict[str, int]]) -> None:
+def load_entries(path: Path) -> dict[bytes, dict[str, int]]:
+    """The cached counts as {text key: {term: count}} ({} when missing or damaged)."""
+    loaded = load_matrix(path)
+    if loaded is None:
+        return {}
+    keys, matrix = loaded
+    return {key: matrix.row(r) for r, key in enumerate(keys)}
+
+
+def save_matrix(path: Path, keys: Sequence[bytes], matrix: TermMatrix) -> None:
     """Write atomically (temp file + rename): a concurrent build reads an old or new file, never half."""
-    payload = marshal.dumps(entries)
+    payload = marshal.dumps([b"".join(keys), matrix.vocab, matrix.indptr.tobytes(),
+                             matrix.ids.astype(np.int32).tobytes(), matrix.counts.astype(np.int32).tobytes()])
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".terms-", suffix=".tmp")
     try:
@@ -72,37 +183,41 @@ def save_entries(path: Path, entries: dict[bytes, dict[str, int]]) -> None:
         raise
 
 
-def cached_term_counts(texts: Sequence[tuple[str, str]], folder: TermFolder,
-                       cache_dir: Path | None) -> tuple[list[dict[str, int]], int]:
+def cached_term_matrix(texts: Sequence[tuple[str, str]], cache_dir: Path | None) -> tuple[TermMatrix, int]:
     """Term counts of each (title, text), tokenising only texts not seen by an earlier build.
 
-    Returns the counts in input order and how many texts were tokenised. The cache keeps the
-    entries of this call only, so it never grows past the current corpus; it is rewritten
+    Returns the rows in input order and how many texts were tokenised. The cache keeps the
+    texts of this call only, so it never grows past the current corpus; it is rewritten
     only when that set changed.
     """
-    def tokenise(share: Sequence[tuple[str, str]]) -> list[dict[str, int]]:
-        return [dict(term_counts(title, text, folder)) for title, text in share]
-
     if cache_dir is None:
-        return map_in_forks(tokenise, texts), len(texts)
+        return tokenise(texts), len(texts)
     path = cache_dir / CACHE_FILE_NAME
-    old = load_entries(path)
+    loaded = load_matrix(path)
+    old_keys, old = loaded if loaded is not None else ([], tokenise([]))
     keys = [text_key(title, text) for title, text in texts]
-    missing = {key: pair for key, pair in zip(keys, texts, strict=True)
-               if not isinstance(old.get(key), dict)}
-    new_counts = dict(zip(missing, map_in_forks(tokenise, list(missing.values())), strict=True))
-    fresh: dict[bytes, dict[str, int]] = {}
-    counts: list[dict[str, int]] = []
-    for key in keys:
-        found = fresh.get(key)
-        if found is None:
-            found = new_counts[key] if key in new_counts else old[key]
-            fresh[key] = found
-        counts.append(found)
-    tokenised = len(missing)
-    if fresh.keys() != old.keys():
+    row_of = dict(zip(old_keys, range(len(old_keys)), strict=True))
+    missing = {key: pair for key, pair in zip(keys, texts, strict=True) if key not in row_of}
+    source = old
+    if missing:
+        new = tokenise(list(missing.values()), list(old.vocab))
+        for key in missing:
+            row_of[key] = len(row_of)
+        source = TermMatrix(new.vocab, np.concatenate([old.indptr, new.indptr[1:] + old.indptr[-1]]),
+                            np.concatenate([old.ids, new.ids]), np.concatenate([old.counts, new.counts]))
+    matrix = source.take(np.fromiter(map(row_of.__getitem__, keys), dtype=np.int64, count=len(keys)))
+    fresh = dict.fromkeys(keys)
+    if fresh.keys() != set(old_keys) or len(old_keys) != len(fresh):
         try:
-            save_entries(path, fresh)
+            save_matrix(path, list(fresh), source.take(
+                np.fromiter(map(row_of.__getitem__, fresh), dtype=np.int64, count=len(fresh))).compact())
         except OSError:
             pass  # a read-only or full disk costs speed next time, never the build
-    return counts, tokenised
+    return matrix, len(missing)
+
+
+def cached_term_counts(texts: Sequence[tuple[str, str]], folder: TermFolder | None = None,
+                       cache_dir: Path | None = None) -> tuple[list[dict[str, int]], int]:
+    """Term counts of each (title, text) as dicts, and how many texts were tokenised."""
+    matrix, tokenised = cached_term_matrix(texts, cache_dir)
+    return [matrix.row(r) for r in range(len(matrix))], tokenised

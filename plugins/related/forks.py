@@ -1,7 +1,7 @@
 """Split independent work between forked processes that inherit everything built so far.
 
 Results travel back through a pipe with `marshal`, so they must be plain data (str, int,
-float, list, dict). Shares are interleaved (`items[k::workers]`) so each gets a fair mix.
+float, bytes, list, dict). Shares are interleaved (`items[k::workers]`) so each gets a fair mix.
 """
 
 from __future__ import annotations
@@ -14,13 +14,17 @@ from typing import Any
 MIN_PER_WORKER = 200  # below this, forking costs more than it saves
 
 
-def map_in_forks(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any],
-                 workers: int | None = None) -> list[Any]:
-    """`work(share)` over shares of `items` on every core; results in the order of `items`."""
+def worker_count(items: int, workers: int | None = None) -> int:
+    """How many processes `items` pieces of work are worth (1: do them here)."""
     workers = workers or os.cpu_count() or 1
-    workers = max(1, min(workers, len(items) // MIN_PER_WORKER))
-    if workers == 1 or not hasattr(os, "fork"):
-        return list(work(items))
+    workers = max(1, min(workers, items // MIN_PER_WORKER))
+    return workers if hasattr(os, "fork") else 1
+
+
+def map_shares(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], workers: int) -> list[Any]:
+    """[work(items[0::workers]), work(items[1::workers]), ...], the shares after the first in children."""
+    if workers <= 1:
+        return [work(items)]
     children: list[tuple[int, int, int]] = []
     for share in range(1, workers):
         read_end, write_end = os.pipe()
@@ -30,21 +34,31 @@ def map_in_forks(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any
             code = 0
             try:
                 with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(marshal.dumps(list(work(items[share::workers]))))
+                    pipe.write(marshal.dumps(work(items[share::workers])))
             except BaseException:
                 code = 1
             os._exit(code)
         os.close(write_end)
         children.append((share, pid, read_end))
-    results: list[Any] = [None] * len(items)
-    results[0::workers] = list(work(items[0::workers]))
+    results: list[Any] = [work(items[0::workers])]
     for share, pid, read_end in children:
         with os.fdopen(read_end, "rb") as pipe:
             payload = pipe.read()
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0 or not payload:
-            done = list(work(items[share::workers]))  # a worker died: do its share here
+            results.append(work(items[share::workers]))  # a worker died: do its share here
         else:
-            done = marshal.loads(payload)
+            results.append(marshal.loads(payload))
+    return results
+
+
+def map_in_forks(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any],
+                 workers: int | None = None) -> list[Any]:
+    """`work(share)` over shares of `items` on every core; results in the order of `items`."""
+    workers = worker_count(len(items), workers)
+    if workers == 1:
+        return list(work(items))
+    results: list[Any] = [None] * len(items)
+    for share, done in enumerate(map_shares(lambda part: list(work(part)), items, workers)):
         results[share::workers] = done
     return results

@@ -26,9 +26,10 @@ from itertools import repeat
 from operator import itemgetter, mul
 from pathlib import Path
 
-from .cache import cached_term_counts
+from .cache import cached_term_matrix
 from .settings import SIGNALS, RelatedSettings
-from .tokens import TermFolder, tag_key
+from .tokens import tag_key
+from .vectors import TextIndex, text_index
 
 _DAY = 86400.0
 
@@ -101,8 +102,6 @@ class _Vectors:
 
 
 _BY_WEIGHT = itemgetter(1)
-# 1 + log(tf) for the usual term frequencies: the same floats as computing them each time
-_LOG_TF = [0.0] + [1.0 + math.log(count) for count in range(1, 512)]
 
 
 def _impact_order(lists: dict[str, list[tuple[int, float]]], cap: int
@@ -119,42 +118,11 @@ def _impact_order(lists: dict[str, list[tuple[int, float]]], cap: int
     return postings
 
 
-def _text_vectors(items: list[Item], tuning: Tuning, cache_dir: Path | None = None) -> _Vectors:
-    folder = TermFolder()  # per index, never shared between builds
-    counts, tokenised = cached_term_counts([(item.title, item.text) for item in items], folder, cache_dir)
-    df: Counter[str] = Counter()
-    for item_counts in counts:
-        df.update(item_counts.keys())
-    n = len(items)
-    max_df = n * tuning.max_df_ratio if n >= 20 else n
-    idf = {term: math.log(1.0 + n / freq) for term, freq in df.items() if 2 <= freq <= max_df}
-    idf_of = idf.get
-    log_tf, log_tf_size, log, sqrt = _LOG_TF, len(_LOG_TF), math.log, math.sqrt
-    terms_indexed, terms_per_item = tuning.terms_indexed, tuning.terms_per_item
-    vectors = _Vectors(tokenised=tokenised)
-    postings: dict[str, list[tuple[int, float]]] = {}
-    for position, item_counts in enumerate(counts):
-        weighted = [
-            ((log_tf[count] if count < log_tf_size else 1.0 + log(count)) * term_idf, term)
-            for term, count in item_counts.items()
-            if (term_idf := idf_of(term)) is not None
-        ]
-        # (weight, term) pairs are all distinct, so this is exactly heapq.nlargest's order
-        weighted.sort(reverse=True)
-        indexed = weighted[:terms_indexed]
-        norm = sqrt(sum([weight * weight for weight, _ in indexed])) or 1.0
-        for weight, term in indexed:
-            entries = postings.get(term)
-            if entries is None:
-                postings[term] = [(position, weight / norm)]
-            else:
-                entries.append((position, weight / norm))
-        # the query side keeps only the most distinctive terms: that bounds the lookups per item
-        query = indexed[:terms_per_item]
-        norm = sqrt(sum([weight * weight for weight, _ in query])) or 1.0
-        vectors.weights.append({term: weight / norm for weight, term in query})
-    vectors.postings = _impact_order(postings, tuning.postings_cap)
-    return vectors
+def _text_vectors(items: list[Item], tuning: Tuning, cache_dir: Path | None = None) -> tuple[TextIndex, int]:
+    """The TF-IDF vectors and postings of every item's title and text (`vectors.py`)."""
+    matrix, tokenised = cached_term_matrix([(item.title, item.text) for item in items], cache_dir)
+    return text_index(matrix, tuning.terms_indexed, tuning.terms_per_item, tuning.postings_cap,
+                      tuning.max_df_ratio), tokenised
 
 
 def _tag_vectors(items: list[Item], tuning: Tuning) -> _Vectors:
@@ -182,7 +150,7 @@ def _tag_vectors(items: list[Item], tuning: Tuning) -> _Vectors:
     return vectors
 
 
-def _accumulated(vectors: _Vectors, query: int, weight: float) -> dict[int, float]:
+def _accumulated(vectors: _Vectors | TextIndex, query: int, weight: float) -> dict[int, float]:
     """Position -> sum of weight x query weight x item weight over the query's postings lists.
 
     Sums run in the query's term order, then postings order, and the dict keeps first-seen
@@ -226,8 +194,7 @@ class RelatedIndex:
         self._authors = [frozenset(item.authors) for item in self.items]
         section_ids: dict[str, int] = {}  # small ints compare without touching the Item
         self._sections = [section_ids.setdefault(item.section, len(section_ids)) for item in self.items]
-        self._text = _text_vectors(self.items, self.tuning, settings.cache_dir)
-        self.tokenised = self._text.tokenised  # how many texts this build had to tokenise
+        self._text, self.tokenised = _text_vectors(self.items, self.tuning, settings.cache_dir)
         self._tags = _tag_vectors(self.items, self.tuning)
 
     def __contains__(self, item_id: str) -> bool:
