@@ -82,7 +82,7 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     staging = staging_dir_for(final)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    session = BuildSession(progress_line=progress)
+    session = BuildSession(progress_line=progress, input_roots=tuple(roots))
     settings = read_settings(str(settings_file), override={
         **overrides, "OUTPUT_PATH": str(staging), SESSION_SETTING: session})
 
@@ -121,4 +121,5 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     if earliest:
         session.progress(f"output valid until {earliest[0].isoformat()} ({earliest[1]})")
     return BuildResult(True, final, time.perf_counter() - started, stages=stages,
-                       files_written=count.written, files_kept=count.kept, files_removed=count.removed)
+                       files_written=count.written, files_kept=count.kept, files_removed=count.removed,
+                       pages_rendered=session.pages_rendered, pages_kept=session.pages_skipped)

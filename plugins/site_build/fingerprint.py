@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,13 @@ def _stable(value: Any) -> Any:
     return type(value).__qualname__ if " at 0x" in text else text
 
 
-def _walk_files(root: Path, into: list[str]) -> None:
+def _walk_files(root: Path, into: list[str], skip: Callable[[str], bool] | None = None) -> None:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
         for name in sorted(files):
             path = os.path.join(folder, name)
+            if skip is not None and skip(path):
+                continue
             try:
                 stat = os.stat(path)
             except OSError:
@@ -89,12 +92,12 @@ def input_roots(settings: dict, settings_file: Path) -> list[Path]:
     return sorted(r for r in roots if r.exists())
 
 
-def files_hash(roots: list[Path]) -> str:
-    """Path, size and mtime of every file under `roots`."""
+def files_hash(roots: Iterable[Path], skip: Callable[[str], bool] | None = None) -> str:
+    """Path, size and mtime of every file under `roots` (but those `skip` is true of)."""
     entries: list[str] = []
     for root in roots:
         if root.is_dir():
-            _walk_files(root, entries)
+            _walk_files(root, entries, skip)
         elif root.exists():
             stat = root.stat()
             entries.append(f"{root}\0{stat.st_size}\0{stat.st_mtime_ns}")

@@ -22,8 +22,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-_STAGING_NAME = re.compile(r"^\.(?P<final>.+)\.building-\d+$")
-
 
 def staging_dir_for(final: Path) -> Path:
     """Where a build of `final` is assembled (beside it, so the swap is a rename)."""
@@ -33,20 +31,39 @@ def staging_dir_for(final: Path) -> Path:
 LEDGER = ".produced"
 
 
+_STAGED_PATH = re.compile(r"^(?P<parent>.*)/(?P<staging>\.(?P<final>[^/]+)\.building-\d+)(?:/(?P<inside>.*))?$")
+
+
 def _staging_parts(path: Path) -> tuple[Path, Path, str] | None:
     """(staging folder, previous output folder, path inside) when `path` is in a staging folder."""
-    parts = path.parts
-    for index in range(len(parts) - 1, 0, -1):
-        match = _STAGING_NAME.match(parts[index])
-        if match:
-            return Path(*parts[:index + 1]), Path(*parts[:index], match["final"]), "/".join(parts[index + 1:])
-    return None
+    # String matching, not Path.parts: this runs for every page of every build.
+    match = _STAGED_PATH.match(os.fspath(path))
+    if match is None or not match["inside"]:
+        return None
+    parent = match["parent"] or "/"
+    return Path(parent, match["staging"]), Path(parent, match["final"]), match["inside"]
 
 
 def previous_file_for(path: Path) -> Path | None:
     """The previous output's file at the same place as `path` inside a staging folder."""
     found = _staging_parts(path)
     return found[1] / found[2] if found else None
+
+
+def staged_location(path: str | os.PathLike[str]) -> tuple[Path, str] | None:
+    """(previous output folder, path inside it) for a path inside a staging folder, else None."""
+    found = _staging_parts(Path(path))
+    return (found[1], found[2]) if found else None
+
+
+def keep_previous(path: str | os.PathLike[str]) -> None:
+    """Produce `path` by keeping the previous output's file as it is (it must exist).
+
+    For a caller that knows the file would come out identical without making it again."""
+    found = _staging_parts(Path(path))
+    if found is None:
+        raise ValueError(f"{path} is not inside a staging folder")
+    _note_produced(found[0], found[2])
 
 
 def _note_produced(staging: Path, relative: str) -> None:

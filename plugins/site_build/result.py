@@ -17,3 +17,5 @@ class BuildResult:
     files_written: int = 0  # new or changed files in the output
     files_kept: int = 0  # identical files kept as they were (same inode and mtime)
     files_removed: int = 0
+    pages_rendered: int = 0  # pages run through their template
+    pages_kept: int = 0  # pages whose inputs were unchanged: not rendered at all

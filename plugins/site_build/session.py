@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 SESSION_SETTING = "SITE_BUILD_SESSION"
 
@@ -20,6 +21,8 @@ class BuildSession:
     valid_until: list[tuple[dt.datetime, str]] = field(default_factory=list)
     pages_rendered: int = 0
     pages_written: int = 0
+    pages_skipped: int = 0  # unchanged inputs: neither rendered nor written
+    input_roots: tuple[Path, ...] = ()  # the files and folders this build reads (fingerprint.py)
 
     def progress(self, message: str) -> None:
         if self.progress_line is not None:

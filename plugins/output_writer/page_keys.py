@@ -1,0 +1,200 @@
+"""What each page is rendered from, as one hash: an unchanged key means an unchanged page.
+
+A page's key covers
+- the build-wide key: the theme's files, our plugins' code, the settings, and every input file
+  that is not a content document (images, YAML, analytics...), since filters read those
+  without going through the page's context;
+- the template's name;
+- the value of every context variable that the template, or anything it extends, includes or
+  imports, names (found in Jinja's syntax tree, so a variable no template uses cannot make
+  pages stale, and one a template starts using is covered at once).
+
+Values are hashed by what they hold, not by identity, through a pickle in a canonical form:
+an article by its fields (its HTML, metadata, taxonomy objects...), and the articles it
+points at (related cards, story backlinks) by their own fields in turn. Articles more than one
+step away are represented by their source path only: a page shows its articles and their
+cards, not the cards' cards. A value that cannot be pickled (an iterator, a lambda) makes the
+key `None`, and such a page is always rendered.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import pickle
+import types
+from typing import Any
+
+from jinja2 import Environment, meta
+from pelican.contents import Content
+from pelican.paginator import Paginator
+
+# Per-object attributes that are not what the object shows: the site-wide settings (covered
+# by the build-wide key) and Pelican's back reference from every article to the whole context.
+_SKIPPED_ATTRIBUTES = frozenset({"settings", "_context"})
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class Unkeyable(Exception):
+    """A value whose content cannot be hashed reliably."""
+
+
+def _object(kind: str, state: list) -> None:
+    raise RuntimeError("a page key is never unpickled")
+
+
+def _article(kind: str, source_path: str) -> None:
+    raise RuntimeError("a page key is never unpickled")
+
+
+def _hashed(digest: bytes) -> None:
+    raise RuntimeError("a page key is never unpickled")
+
+
+def _fields(state: dict[str, Any]) -> list[tuple[str, Any]]:
+    """An object's fields in a stable order. A set is pickled in hash order, which changes from
+    one process to the next, so sets held directly are sorted (deeper ones would only cost a
+    render that was not needed)."""
+    return [(k, sorted(v, key=repr) if isinstance(v, (set, frozenset)) else v)
+            for k, v in sorted(state.items()) if k not in _SKIPPED_ATTRIBUTES]
+
+
+class _KeyPickler(pickle.Pickler):
+    """Pickle as a canonical byte form: articles inside a value become references (and are
+    collected), objects become their class name and sorted fields minus the skipped ones, and
+    paginators (one holds every article of a listing, and each of its pages points at it)
+    become their digest, computed once."""
+
+    def __init__(self, hasher: ValueHasher) -> None:
+        self._buffer = io.BytesIO()
+        super().__init__(self._buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        self._hasher = hasher
+        self._top: Any = None
+        self.articles: list[Content] = []
+
+    def dump_bytes(self, value: Any) -> bytes:
+        self._top = value
+        self.dump(value)
+        return self._buffer.getvalue()
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, Content):
+            self.articles.append(obj)
+            return _article, (type(obj).__qualname__, str(obj.source_path))
+        if isinstance(obj, Paginator) and obj is not self._top:
+            return _hashed, (self._hasher.digest(obj),)
+        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)):
+            return NotImplemented
+        state = getattr(obj, "__dict__", None)
+        if state is None:
+            return NotImplemented
+        return _object, (f"{type(obj).__module__}.{type(obj).__qualname__}", _fields(state))
+
+
+class ValueHasher:
+    """Hashes context values; one instance per build, so shared values are hashed once."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, bytes] = {}
+        self._scalars: dict[tuple[type, Any], bytes] = {}
+        self._shallow: dict[int, tuple[bytes, list[Content]]] = {}
+        self._articles: dict[int, bytes] = {}
+        self._keep: list[Any] = []  # memo keys are ids: keep the objects alive
+
+    def _pickled(self, value: Any) -> tuple[bytes, list[Content]]:
+        pickler = _KeyPickler(self)
+        try:
+            data = pickler.dump_bytes(value)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            raise Unkeyable(f"{type(value).__qualname__}: {exc}") from exc
+        return data, pickler.articles
+
+    def _shallow_of(self, article: Content) -> tuple[bytes, list[Content]]:
+        """The article's own fields, with the articles it points at as references."""
+        known = self._shallow.get(id(article))
+        if known is None:
+            state = _fields(vars(article))
+            data, nested = self._pickled((type(article).__qualname__, state))
+            known = self._shallow[id(article)] = (hashlib.blake2b(data, digest_size=20).digest(), nested)
+            self._keep.append(article)
+        return known
+
+    def _article_digest(self, article: Content) -> bytes:
+        """The article as a page shows it: its fields, and the fields of the articles it points at."""
+        known = self._articles.get(id(article))
+        if known is None:
+            own, nested = self._shallow_of(article)
+            h = hashlib.blake2b(own, digest_size=20)
+            for other in nested:
+                h.update(self._shallow_of(other)[0])
+            known = self._articles[id(article)] = h.digest()
+        return known
+
+    def digest(self, value: Any) -> bytes:
+        """A context value's digest (see the module docstring); raises Unkeyable."""
+        if isinstance(value, _SCALARS):
+            scalar = (type(value), value)
+            known = self._scalars.get(scalar)
+            if known is None:
+                known = self._scalars[scalar] = hashlib.blake2b(
+                    f"{type(value).__name__}:{value!r}".encode("utf-8", "surrogatepass"), digest_size=20).digest()
+            return known
+        known = self._values.get(id(value))
+        if known is None:
+            if isinstance(value, Content):
+                known = self._article_digest(value)
+            else:
+                data, nested = self._pickled(value)
+                h = hashlib.blake2b(data, digest_size=20)
+                for article in nested:
+                    h.update(self._article_digest(article))
+                known = h.digest()
+            self._values[id(value)] = known
+            self._keep.append(value)
+        return known
+
+
+@functools.cache
+def _names_in(environment: Environment, name: str) -> frozenset[str] | None:
+    source, _filename, _uptodate = environment.loader.get_source(environment, name)
+    tree = environment.parse(source, name)
+    names = set(meta.find_undeclared_variables(tree))
+    for other in meta.find_referenced_templates(tree):
+        if other is None:  # an include chosen at render time: anything could be read
+            return None
+        found = _names_in(environment, other)
+        if found is None:
+            return None
+        names |= found
+    return frozenset(names)
+
+
+def template_variables(template: Any) -> frozenset[str] | None:
+    """Every free variable `template` (and what it extends/includes/imports) reads, or None."""
+    environment, name = getattr(template, "environment", None), getattr(template, "name", None)
+    if environment is None or name is None or environment.loader is None:
+        return None
+    try:
+        return _names_in(environment, name)
+    except Exception:
+        return None
+
+
+def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[str, Any]) -> str | None:
+    """The page's key (see the module docstring), or None when it cannot be known."""
+    names = template_variables(template)
+    if names is None:
+        return None
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{build_key}\0{template.name}\0".encode())
+    try:
+        for name in sorted(names):
+            h.update(name.encode() + b"=")
+            if name in context:
+                h.update(hasher.digest(context[name]))
+            else:
+                h.update(b"<missing>")
+    except (Unkeyable, RecursionError):
+        return None
+    return h.hexdigest()

@@ -1,0 +1,103 @@
+"""Leave out of rendering every page whose inputs are those of the page already in the output.
+
+Only inside a `site_build` staging folder, with `CACHE_ROOT` set: the previous output is then
+known, and a kept page is noted in the staging ledger instead of being written. Keys are
+described in page_keys.py, records in page_records.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from site_build.fingerprint import files_hash, input_fingerprint
+from site_build.output_tree import keep_previous, staged_location
+from site_build.session import BuildSession
+
+from .page_keys import ValueHasher, page_key
+from .page_records import PageRecord, load_records, record_for, records_file, save_records, still_valid
+from .render import RenderJob
+
+logger = logging.getLogger(__name__)
+
+# Content documents: every one becomes an object in the context and is hashed there, so an
+# edited column changes the keys of the pages that show it, not of every page.
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
+
+
+def build_key(settings: dict, roots: Iterable[Path]) -> str:
+    """Settings, code, theme and every input file except content documents (see page_keys.py)."""
+    content = str(Path(settings["PATH"]).resolve()) + os.sep
+
+    def is_document(path: str) -> bool:
+        return path.startswith(content) and path.lower().endswith(DOCUMENT_SUFFIXES)
+
+    # Keys starting with "_" are plugins' state kept in the settings during the build (the
+    # image manifest...): derived from the input files hashed here, and not stably printable.
+    declared = {k: v for k, v in settings.items() if not k.startswith("_")}
+    return input_fingerprint(declared, files_hash(roots, skip=is_document))
+
+
+class UnchangedPages:
+    """Splits a build's render jobs into pages to render and pages kept as they are."""
+
+    def __init__(self, settings: dict, session: BuildSession | None) -> None:
+        cache_root = settings.get("CACHE_ROOT")
+        self._enabled = bool(cache_root and session is not None and session.input_roots)
+        self._keys: dict[str, str] = {}  # output-relative path -> key, for pages with a key
+        self._where: dict[str, Path] = {}  # output-relative path -> path in the previous output
+        self._records: dict[str, PageRecord] = {}
+        self._file: Path | None = None
+        if self._enabled:
+            self._build_key = build_key(settings, session.input_roots)
+            self._cache_root = cache_root
+
+    def split(self, jobs: Sequence[RenderJob]) -> tuple[list[RenderJob], int]:
+        """(jobs still to render, number of pages kept)."""
+        if not self._enabled or not jobs:
+            return list(jobs), 0
+        hasher = ValueHasher()
+        to_render: list[RenderJob] = []
+        kept = 0
+        for job in jobs:
+            location = staged_location(job.path)
+            if location is None:
+                to_render.append(job)
+                continue
+            previous_root, relative = location
+            if self._file is None:
+                self._file = records_file(self._cache_root, previous_root)
+                self._records = load_records(self._file)
+            key = page_key(hasher, self._build_key, job.template, job.context)
+            previous = previous_root / relative
+            self._where[relative] = previous
+            if key is not None:
+                self._keys[relative] = key
+            if still_valid(self._records.get(relative), key, previous) and not os.path.exists(job.path):
+                keep_previous(job.path)
+                kept += 1
+            else:
+                to_render.append(job)
+        return to_render, kept
+
+    def remember(self, rendered: Sequence[RenderJob]) -> None:
+        """Record what each page became: the staged file when written, else the kept one."""
+        if not self._enabled or self._file is None:
+            return
+        fresh: dict[str, PageRecord] = {}
+        staging_of = {}
+        for job in rendered:
+            location = staged_location(job.path)
+            if location is not None:
+                staging_of[location[1]] = job.path
+        for relative, key in self._keys.items():
+            if relative in staging_of:
+                staged = Path(staging_of[relative])
+                record = record_for(key, staged if staged.exists() else self._where[relative])
+            else:
+                record = self._records.get(relative)
+            if record is not None:
+                fresh[relative] = record
+        save_records(self._file, fresh)

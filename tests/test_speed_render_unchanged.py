@@ -1,0 +1,154 @@
+"""Pages whose inputs did not change are not rendered again (output_writer/unchanged.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from conftest import ROOT, build, soup
+from jinja2 import DictLoader, Environment
+from output_writer.page_keys import Unkeyable, ValueHasher, page_key, template_variables
+from pelican.contents import Article
+
+RELATED_SOURCE = "columns/2025/the-quiet-arithmetic-of-foreign-agent-laws.md"
+SHOWS_IT_AS_A_CARD = "columns/after-the-vote-counting-the-journalists/index.html"
+UNRELATED_PAGE = "columns/the-border-village-that-learned-to-wait/index.html"
+
+
+def digest(output: Path) -> dict[str, str]:
+    return {str(p.relative_to(output)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(output.rglob("*")) if p.is_file()}
+
+
+def built(output: Path, content: Path, **overrides):
+    overrides.setdefault("CACHE_ROOT", str(output.parent / ".cache"))
+    result = build(output, content, **overrides)
+    assert result.ok, "\n".join(result.errors)
+    return result
+
+
+def test_a_title_edit_rerenders_the_pages_that_show_the_column_and_keeps_the_rest(content_copy, tmp_path):
+    output = tmp_path / "out"
+    first = built(output, content_copy)
+    assert first.pages_kept == 0 and first.pages_rendered > 50
+    not_showing_it = {p: p.stat().st_ino for p in output.rglob("*.html")
+                      if "quiet arithmetic" not in p.read_text(encoding="utf-8").lower()}
+    assert not_showing_it
+
+    source = content_copy / RELATED_SOURCE
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "title: The quiet arithmetic of foreign agent laws", "title: The loud arithmetic of agent laws"),
+        encoding="utf-8")
+    warm = built(output, content_copy)
+    # the column's own page, the listings it is on and the pages showing it as a card or in
+    # Most Popular / Editor's Picks (in the small demo site that is about half of them)
+    assert warm.pages_kept > 0 and warm.pages_rendered > 0
+    assert warm.pages_kept + warm.pages_rendered == first.pages_rendered
+    card_titles = [a.get_text(" ", strip=True) for a in soup(output / SHOWS_IT_AS_A_CARD).select(".related a")]
+    assert "The loud arithmetic of agent laws" in " ".join(card_titles)
+    assert {p: p.stat().st_ino for p in not_showing_it} == not_showing_it
+
+    cold = tmp_path / "cold"
+    built(cold, content_copy, CACHE_ROOT=str(tmp_path / ".cache-cold"))
+    assert digest(output) == digest(cold)
+
+
+def test_a_theme_edit_rerenders_every_page(content_copy, tmp_path):
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    output = tmp_path / "out"
+    first = built(output, content_copy, THEME=str(theme))
+    base = theme / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</body>", "<!-- theme v2 --></body>"),
+                    encoding="utf-8")
+    again = built(output, content_copy, THEME=str(theme))
+    assert again.pages_kept == 0 and again.pages_rendered == first.pages_rendered
+    assert "theme v2" in (output / UNRELATED_PAGE).read_text(encoding="utf-8")
+
+
+def test_a_page_changed_in_the_output_by_hand_is_rendered_again(content_copy, tmp_path):
+    output = tmp_path / "out"
+    built(output, content_copy)
+    page = output / UNRELATED_PAGE
+    original = page.read_text(encoding="utf-8")
+    page.write_text("tampered", encoding="utf-8")
+    column = content_copy / RELATED_SOURCE  # any edit, so the no-change fast path is not taken
+    column.write_text(column.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    built(output, content_copy)
+    assert page.read_text(encoding="utf-8") == original
+
+
+def test_unreadable_page_records_mean_everything_is_rendered(content_copy, tmp_path):
+    output = tmp_path / "out"
+    first = built(output, content_copy)
+    for records in (tmp_path / ".cache" / "render").glob("*.pickle"):
+        records.write_bytes(b"not a pickle")
+    column = content_copy / RELATED_SOURCE
+    column.write_text(column.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    again = built(output, content_copy)
+    assert again.pages_kept == 0 and again.pages_rendered == first.pages_rendered
+
+
+# --- keys, without Pelican's build -------------------------------------------------------
+
+def article(title: str, source: str, **fields) -> Article:
+    item = Article("<p>Body</p>", metadata={"title": title, "slug": Path(source).stem}, source_path=source)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    return item
+
+
+def test_equal_content_gives_equal_digests_and_any_field_changes_it():
+    a, b = article("One", "/c/one.md"), article("One", "/c/one.md")
+    assert ValueHasher().digest(a) == ValueHasher().digest(b)
+    b.standfirst = "Changed"
+    assert ValueHasher().digest(a) != ValueHasher().digest(b)
+
+
+def test_a_card_counts_one_step_away_and_a_cards_card_does_not():
+    far = article("Far", "/c/far.md")
+    card = article("Card", "/c/card.md", related_articles=[far])
+    page = article("Page", "/c/page.md", related_articles=[card])
+    before = ValueHasher().digest(page)
+    far.title = "Far, edited"
+    assert ValueHasher().digest(page) == before
+    card.title = "Card, edited"
+    assert ValueHasher().digest(page) != before
+
+
+def test_sets_do_not_depend_on_hash_order_and_settings_are_left_to_the_build_key():
+    one = SimpleNamespace(existing={"tag/a", "tag/b", "tag/c"}, settings={"X": 1})
+    two = SimpleNamespace(existing={"tag/c", "tag/a", "tag/b"}, settings={"X": 2})
+    assert ValueHasher().digest(one) == ValueHasher().digest(two)
+
+
+def test_values_that_cannot_be_read_safely_make_the_page_always_rendered():
+    with pytest.raises(Unkeyable):
+        ValueHasher().digest(SimpleNamespace(items=(n for n in range(3))))
+    env = Environment(loader=DictLoader({"page.html": "{{ things }}"}))
+    template = env.get_template("page.html")
+    assert page_key(ValueHasher(), "build", template, {"things": lambda: 1}) is None
+    assert page_key(ValueHasher(), "build", template, {"things": [1, 2]}) is not None
+
+
+def test_template_variables_follow_includes_and_give_up_on_dynamic_ones():
+    env = Environment(loader=DictLoader({
+        "base.html": "{{ SITENAME }}{% block body %}{% endblock %}",
+        "page.html": "{% extends 'base.html' %}{% block body %}{% include '_card.html' %}{% endblock %}",
+        "_card.html": "{{ card.title }}",
+        "dynamic.html": "{% include which %}",
+    }))
+    assert template_variables(env.get_template("page.html")) == {"SITENAME", "card"}
+    assert template_variables(env.get_template("dynamic.html")) is None
+
+
+def test_page_key_changes_with_a_used_variable_only():
+    env = Environment(loader=DictLoader({"page.html": "{{ title }}"}))
+    template = env.get_template("page.html")
+    key = page_key(ValueHasher(), "build", template, {"title": "A", "unused": 1})
+    assert key == page_key(ValueHasher(), "build", template, {"title": "A", "unused": 2})
+    assert key != page_key(ValueHasher(), "build", template, {"title": "B", "unused": 1})
+    assert key != page_key(ValueHasher(), "other build", template, {"title": "A", "unused": 1})
