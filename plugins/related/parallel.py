@@ -1,7 +1,8 @@
 """Rank every column on every core: forked children inherit the built index.
 
 Each column's ranking reads the index and nothing else, so splitting the columns between
-processes gives exactly the lists one process would.
+processes gives exactly the lists one process would. With a cache folder, the lists of the
+last build are kept (`state.py`) and only columns whose list can have changed are ranked.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 from .forks import map_in_forks
 from .ranker import RelatedIndex
+from .state import STATE_FILE_NAME, load_state, save_state, snapshot, stale_ids
 
 
 def related_id_lists(index: RelatedIndex, ids: Sequence[str], workers: int | None = None) -> dict[str, list[str]]:
@@ -17,4 +19,22 @@ def related_id_lists(index: RelatedIndex, ids: Sequence[str], workers: int | Non
     def rank(share: Sequence[str]) -> list[list[str]]:
         return [[pick.item.id for pick in index.related(item_id)] for item_id in share]
 
-    return dict(zip(ids, map_in_forks(rank, ids, workers), strict=True))
+    cache_dir = index.settings.cache_dir
+    kept: dict[str, list[str]] = {}
+    if cache_dir is not None:
+        state = snapshot(index)
+        old = load_state(cache_dir / STATE_FILE_NAME)
+        try:
+            stale = stale_ids(index, state, old) if old else None
+        except (KeyError, IndexError, TypeError, ValueError):
+            stale = None  # a state from another layout: rank everything
+        if stale is not None:
+            old_lists = old["lists"]
+            kept = {item_id: old_lists[item_id] for item_id in ids if item_id not in stale and item_id in old_lists}
+    todo = [item_id for item_id in ids if item_id not in kept]
+    ranked = dict(zip(todo, map_in_forks(rank, todo, workers), strict=True))
+    lists = {item_id: kept[item_id] if item_id in kept else ranked[item_id] for item_id in ids}
+    index.reranked = len(todo)
+    if cache_dir is not None and ({**state, "lists": lists} != old):
+        save_state(cache_dir / STATE_FILE_NAME, state, lists)
+    return lists

@@ -138,13 +138,17 @@ def _tag_vectors(items: list[Item], tuning: Tuning) -> _Vectors:
     idf = {key: math.log(1.0 + n / freq) for key, freq in df.items()}
     vectors = _Vectors()
     postings: dict[str, list[tuple[int, float]]] = {}
+    made: dict[tuple[str, ...], dict[str, float]] = {}  # items with the same tags share a vector
+    shared = {key for key, freq in df.items() if freq > 1}
     for position, item_keys in enumerate(keys):
-        raw = {key: idf[key] for key in item_keys}
-        norm = math.sqrt(sum(weight * weight for weight in raw.values())) or 1.0
-        vector = {key: weight / norm for key, weight in raw.items()}
+        vector = made.get(item_keys)
+        if vector is None:
+            raw = {key: idf[key] for key in item_keys}
+            norm = math.sqrt(sum(weight * weight for weight in raw.values())) or 1.0
+            vector = made[item_keys] = {key: weight / norm for key, weight in raw.items()}
         vectors.weights.append(vector)
         for key, weight in vector.items():
-            if df[key] > 1:
+            if key in shared:
                 postings.setdefault(key, []).append((position, weight))
     vectors.postings = _impact_order(postings, tuning.postings_cap)
     return vectors
@@ -194,7 +198,9 @@ class RelatedIndex:
         self._authors = [frozenset(item.authors) for item in self.items]
         section_ids: dict[str, int] = {}  # small ints compare without touching the Item
         self._sections = [section_ids.setdefault(item.section, len(section_ids)) for item in self.items]
+        # how many texts this build had to tokenise (the rest came from the cache)
         self._text, self.tokenised = _text_vectors(self.items, self.tuning, settings.cache_dir)
+        self.reranked = 0  # how many lists `parallel.related_id_lists` last had to rank
         self._tags = _tag_vectors(self.items, self.tuning)
 
     def __contains__(self, item_id: str) -> bool:
