@@ -19,6 +19,11 @@ def lists(items, settings) -> tuple[dict[str, list[str]], int]:
     return related_id_lists(index, [item.id for item in items], workers=1), index.reranked
 
 
+def text_vectors(index: RelatedIndex):
+    text = index._text
+    return [list(vector.items()) for vector in text.weights], text.postings, text.ranks.tolist(), text.raw.tolist()
+
+
 def replace(items, position: int, **changes):
     return [*items[:position], dataclasses.replace(items[position], **changes), *items[position + 1:]]
 
@@ -51,15 +56,23 @@ def test_every_change_gives_the_lists_of_a_ranking_from_scratch(items, tmp_path)
     assert reranked == len(items) and (tmp_path / "related" / STATE_FILE_NAME).is_file()
     rng = random.Random(5)
     current = items
-    counts = {}
+    counts, reused = {}, {}
     for name, change in CHANGES.items():
         current = change(current, rng)
-        kept, counts[name] = lists(current, settings)
-        assert kept == lists(current, RelatedSettings())[0], name
+        index = RelatedIndex(current, settings)
+        kept, counts[name] = related_id_lists(index, [item.id for item in current], workers=1), index.reranked
+        scratch = RelatedIndex(current, RelatedSettings())
+        assert kept == related_id_lists(scratch, [item.id for item in current], workers=1), name
+        assert text_vectors(index) == text_vectors(scratch), name  # also the vectors kept from the last build
+        reused[name] = index._text.reused
     # only what can change is ranked again
     assert counts["nothing"] == 0 and counts["new words only this text has"] == 0
     assert 0 < counts["date"] < len(items) // 2 and 0 < counts["explicit picks"] < len(items) // 2
     assert counts["column added"] == len(items) + 1  # every IDF changes
+    # only rows whose text or terms' document frequencies changed are weighed again
+    assert reused["nothing"] == reused["date"] == len(items)
+    assert reused["new words only this text has"] == len(items) - 1
+    assert 0 < reused["common words"] < len(items) and reused["column added"] == 0
 
 
 def test_other_settings_rank_everything_again(items, tmp_path):

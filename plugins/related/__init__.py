@@ -11,6 +11,8 @@ Contract for templates and other plugins:
 
 from __future__ import annotations
 
+import gc
+
 from pelican import signals
 
 from .items import excerpt, item_from_article
@@ -27,7 +29,22 @@ def add_filters(generator) -> None:
 
 
 def attach_related(generators) -> None:
-    """Rank every published column once the articles are read, before anything is written."""
+    """Rank every published column once the articles are read, before anything is written.
+
+    The cyclic garbage collector is off meanwhile: the stage makes ~10^5 containers that all
+    live to its end, and the full collection they trigger walks every object of the build
+    (0.6 s at 10,000 columns, more than re-ranking after an edit).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _attach_related(generators)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _attach_related(generators) -> None:
     for generator in generators:
         articles = getattr(generator, "articles", None)
         if articles is None or not hasattr(generator, "drafts"):

@@ -58,6 +58,18 @@ class TermMatrix:
     def take(self, rows: np.ndarray) -> TermMatrix:
         """The rows `rows`, in that order (repeats allowed)."""
         rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == len(self) and np.array_equal(rows, np.arange(len(self))):
+            return self
+        breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+        if len(breaks) < 64:  # a few runs of consecutive rows (after an edit): copy slices
+            runs = np.split(rows, breaks) if len(rows) else []
+            lengths = self.indptr[rows + 1] - self.indptr[rows]
+            indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=indptr[1:])
+            spans = [slice(self.indptr[run[0]], self.indptr[run[-1] + 1]) for run in runs]
+            return TermMatrix(self.vocab, indptr,
+                              np.concatenate([self.ids[span] for span in spans] or [self.ids[:0]]),
+                              np.concatenate([self.counts[span] for span in spans] or [self.counts[:0]]))
         starts = self.indptr[rows]
         lengths = self.indptr[rows + 1] - starts
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
@@ -190,12 +202,20 @@ def cached_term_matrix(texts: Sequence[tuple[str, str]], cache_dir: Path | None)
     texts of this call only, so it never grows past the current corpus; it is rewritten
     only when that set changed.
     """
+    matrix, tokenised, _ = cached_term_rows(texts, cache_dir)
+    return matrix, tokenised
+
+
+def cached_term_rows(texts: Sequence[tuple[str, str]], cache_dir: Path | None) -> tuple[TermMatrix, int, bytes]:
+    """`cached_term_matrix`, and the texts' keys joined (b"" without a cache folder)."""
     if cache_dir is None:
-        return tokenise(texts), len(texts)
+        return tokenise(texts), len(texts), b""
     path = cache_dir / CACHE_FILE_NAME
     loaded = load_matrix(path)
     old_keys, old = loaded if loaded is not None else ([], tokenise([]))
     keys = [text_key(title, text) for title, text in texts]
+    if keys == old_keys:
+        return old, 0, b"".join(keys)  # the same texts in the same order (a build with no text edited)
     row_of = dict(zip(old_keys, range(len(old_keys)), strict=True))
     missing = {key: pair for key, pair in zip(keys, texts, strict=True) if key not in row_of}
     source = old
@@ -213,7 +233,7 @@ def cached_term_matrix(texts: Sequence[tuple[str, str]], cache_dir: Path | None)
                 np.fromiter(map(row_of.__getitem__, fresh), dtype=np.int64, count=len(fresh))).compact())
         except OSError:
             pass  # a read-only or full disk costs speed next time, never the build
-    return matrix, len(missing)
+    return matrix, len(missing), b"".join(keys)
 
 
 def cached_term_counts(texts: Sequence[tuple[str, str]], folder: TermFolder | None = None,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from .forks import map_in_forks
 from .ranker import RelatedIndex
-from .state import STATE_FILE_NAME, load_state, save_state, snapshot, stale_ids
+from .state import STATE_FILE_NAME, save_state, snapshot, stale_ids
 
 
 def related_id_lists(index: RelatedIndex, ids: Sequence[str], workers: int | None = None) -> dict[str, list[str]]:
@@ -23,7 +23,7 @@ def related_id_lists(index: RelatedIndex, ids: Sequence[str], workers: int | Non
     kept: dict[str, list[str]] = {}
     if cache_dir is not None:
         state = snapshot(index)
-        old = load_state(cache_dir / STATE_FILE_NAME)
+        old = index._previous
         try:
             stale = stale_ids(index, state, old) if old else None
         except (KeyError, IndexError, TypeError, ValueError):

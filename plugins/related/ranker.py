@@ -26,8 +26,9 @@ from itertools import repeat
 from operator import itemgetter, mul
 from pathlib import Path
 
-from .cache import cached_term_matrix
+from .cache import cached_term_rows
 from .settings import SIGNALS, RelatedSettings
+from .state import previous_state
 from .tokens import tag_key
 from .vectors import TextIndex, text_index
 
@@ -118,11 +119,12 @@ def _impact_order(lists: dict[str, list[tuple[int, float]]], cap: int
     return postings
 
 
-def _text_vectors(items: list[Item], tuning: Tuning, cache_dir: Path | None = None) -> tuple[TextIndex, int]:
+def _text_vectors(items: list[Item], tuning: Tuning, cache_dir: Path | None = None,
+                  previous: dict | None = None) -> tuple[TextIndex, int]:
     """The TF-IDF vectors and postings of every item's title and text (`vectors.py`)."""
-    matrix, tokenised = cached_term_matrix([(item.title, item.text) for item in items], cache_dir)
+    matrix, tokenised, keys = cached_term_rows([(item.title, item.text) for item in items], cache_dir)
     return text_index(matrix, tuning.terms_indexed, tuning.terms_per_item, tuning.postings_cap,
-                      tuning.max_df_ratio), tokenised
+                      tuning.max_df_ratio, keys, previous), tokenised
 
 
 def _tag_vectors(items: list[Item], tuning: Tuning) -> _Vectors:
@@ -198,8 +200,10 @@ class RelatedIndex:
         self._authors = [frozenset(item.authors) for item in self.items]
         section_ids: dict[str, int] = {}  # small ints compare without touching the Item
         self._sections = [section_ids.setdefault(item.section, len(section_ids)) for item in self.items]
+        # the last build's state (`state.py`) when it was for these items, settings and code
+        self._previous = previous_state(self) if settings.cache_dir is not None else {}
         # how many texts this build had to tokenise (the rest came from the cache)
-        self._text, self.tokenised = _text_vectors(self.items, self.tuning, settings.cache_dir)
+        self._text, self.tokenised = _text_vectors(self.items, self.tuning, settings.cache_dir, self._previous)
         self.reranked = 0  # how many lists `parallel.related_id_lists` last had to rank
         self._tags = _tag_vectors(self.items, self.tuning)
 

@@ -51,6 +51,7 @@ def _fingerprint(index) -> bytes:
 def snapshot(index) -> dict:
     """What every item's ranking depends on, as plain data."""
     text, tags = index._text, index._tags
+    used = np.flatnonzero(text.df)
     return {
         "fingerprint": _fingerprint(index),
         "ids": [item.id for item in index.items],
@@ -62,7 +63,18 @@ def snapshot(index) -> dict:
         "rows": [(tuple(vector.items()), day, item.section, item.authors, item.related)
                  for vector, day, item in zip(tags.weights, index._days, index.items, strict=True)],
         "tag_postings": {key: positions for key, (positions, _) in tags.postings.items()},
+        "text_keys": text.keys,
+        "df_terms": [text.vocab[term] for term in used.tolist()],
+        "df": text.df[used].astype(np.int32).tobytes(),
     }
+
+
+def previous_state(index) -> dict:
+    """The last build's state if it was made for the same items, settings and code, else {}."""
+    state = load_state(index.settings.cache_dir / STATE_FILE_NAME)
+    if state.get("fingerprint") != _fingerprint(index) or state.get("ids") != [item.id for item in index.items]:
+        return {}
+    return state
 
 
 def stale_ids(index, new: Mapping, old: Mapping) -> set[str] | None:

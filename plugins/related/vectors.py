@@ -31,6 +31,10 @@ class TextIndex:
     raw: np.ndarray  # items x terms_indexed: their weights before normalising; 0.0 pads
     posting_terms: np.ndarray  # every posting's term rank, ordered by term then impact
     posting_items: np.ndarray  # and its item position
+    vocab: list[str]  # the term matrix's vocabulary, and each term's document frequency:
+    df: np.ndarray  # what the next build compares to know which rows it can keep
+    reused: int = 0  # rows whose indexed terms were kept from the last build
+    keys: bytes = b""  # each row's text key (16 bytes), with a term-count cache
 
 
 def _dense_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,8 +79,65 @@ def _normalised(raw: np.ndarray) -> np.ndarray:
     return raw / norm[:, None]
 
 
+def _top_rows(matrix: TermMatrix, df: np.ndarray, has_idf: np.ndarray, rank_of: np.ndarray, n: int,
+              term_bits: int, terms_indexed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's indexed terms (ranks, -1 pads) and their raw weights (0.0 pads), best first."""
+    rows_in = len(matrix)
+    entry_rows = np.repeat(np.arange(rows_in, dtype=np.int64), np.diff(matrix.indptr))
+    keep = has_idf[matrix.ids]
+    ids, counts, rows = matrix.ids[keep], matrix.counts[keep], entry_rows[keep]
+    frequencies, df_index = _dense_ranks(df[ids])
+    idf = np.array([math.log(1.0 + n / freq) for freq in frequencies.tolist()])
+    distinct_counts, count_index = _dense_ranks(counts)
+    log_tf = np.array([1.0 + math.log(count) for count in distinct_counts.tolist()])
+    # a weight depends only on (count, document frequency): rank the distinct pairs' weights
+    width = max(1, len(frequencies))
+    distinct_pairs, pair_index = _dense_ranks(count_index * width + df_index)
+    pair_weights = log_tf[distinct_pairs // width] * idf[distinct_pairs % width]
+    weight_values, weight_rank = np.unique(pair_weights, return_inverse=True)
+    keys = (weight_rank[pair_index].astype(np.int64) << term_bits) | rank_of[ids]
+    top = _top_keys(rows, keys, rows_in, terms_indexed)
+    present = top >= 0
+    ranks = np.where(present, top & ((1 << term_bits) - 1), -1)
+    raw = (np.where(present, weight_values[np.where(present, top >> term_bits, 0)], 0.0) if len(weight_values)
+           else np.zeros(top.shape))
+    return ranks, raw
+
+
+def _kept_rows(matrix: TermMatrix, df: np.ndarray, terms: list[str], keys: bytes, previous: dict,
+               terms_indexed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(rows to redo, ranks, raw) with the last build's ranks and weights of every row whose
+    text and terms' document frequencies are unchanged (so are its weights); None: redo all."""
+    n = len(matrix)
+    old_keys = previous.get("text_keys")
+    if not isinstance(old_keys, bytes) or len(old_keys) != len(keys) or len(keys) != 16 * n:
+        return None
+    old_ranks = np.frombuffer(previous["ranks"], dtype=np.int32).reshape(-1, terms_indexed)
+    old_raw = np.frombuffer(previous["raw"], dtype=np.float64).reshape(-1, terms_indexed)
+    if old_ranks.shape[0] != n or old_raw.shape[0] != n:
+        return None
+    before = dict(zip(previous["df_terms"], np.frombuffer(previous["df"], dtype=np.int32).tolist(), strict=True))
+    old_df = np.array([before.get(term, 0) for term in matrix.vocab], dtype=np.int64)
+    redo = (np.frombuffer(keys, dtype=np.uint64).reshape(n, 2)
+            != np.frombuffer(old_keys, dtype=np.uint64).reshape(n, 2)).any(axis=1)
+    moved = old_df != df  # a term whose IDF changed, or that gained or lost one
+    entry_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))
+    redo[entry_rows[moved[matrix.ids]]] = True
+    rank_now = {term: rank for rank, term in enumerate(terms)}
+    translate = np.array([rank_now.get(term, -2) for term in previous["terms"]] + [-1], dtype=np.int64)
+    ranks = translate[old_ranks]
+    if (ranks[~redo] == -2).any():
+        return None
+    return np.flatnonzero(redo), ranks, old_raw.copy()
+
+
 def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, postings_cap: int,
-               max_df_ratio: float) -> TextIndex:
+               max_df_ratio: float, keys: bytes = b"", previous: dict | None = None) -> TextIndex:
+    """The vectors and postings of every row of `matrix`.
+
+    With `previous` (the last build's `state.snapshot`, for the same items and code) and each
+    row's text `keys`, only rows whose text or terms' document frequencies changed are weighed.
+    """
     n = len(matrix)
     df = np.bincount(matrix.ids, minlength=len(matrix.vocab))
     max_df = n * max_df_ratio if n >= 20 else n
@@ -88,28 +149,22 @@ def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, post
     terms = [names[position] for position in order]
     rank_of = np.full(len(matrix.vocab), -1, dtype=np.int64)
     rank_of[term_ids[order]] = np.arange(len(order))
-    # every (item, term with an IDF) entry: its weight, and a key ordering (weight, term)
-    entry_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))
-    keep = has_idf[matrix.ids]
-    ids, counts, rows = matrix.ids[keep], matrix.counts[keep], entry_rows[keep]
-    frequencies, df_index = _dense_ranks(df[term_ids])
-    idf = np.array([math.log(1.0 + n / freq) for freq in frequencies.tolist()])
-    df_rank_of = np.zeros(len(matrix.vocab), dtype=np.int64)
-    df_rank_of[term_ids] = df_index
-    distinct_counts, count_index = _dense_ranks(counts)
-    log_tf = np.array([1.0 + math.log(count) for count in distinct_counts.tolist()])
-    # a weight depends only on (count, document frequency): rank the distinct pairs' weights
-    pairs = count_index * max(1, len(frequencies)) + df_rank_of[ids]
-    distinct_pairs, pair_index = _dense_ranks(pairs)
-    pair_weights = log_tf[distinct_pairs // max(1, len(frequencies))] * idf[distinct_pairs % max(1, len(frequencies))]
-    weight_values, weight_rank = np.unique(pair_weights, return_inverse=True)
     term_bits = max(1, len(terms)).bit_length()
-    keys = (weight_rank[pair_index].astype(np.int64) << term_bits) | rank_of[ids]
-    top = _top_keys(rows, keys, n, terms_indexed)
-    present = top >= 0
-    ranks = np.where(present, top & ((1 << term_bits) - 1), -1)
-    raw = (np.where(present, weight_values[np.where(present, top >> term_bits, 0)], 0.0) if len(weight_values)
-           else np.zeros(top.shape))
+    kept = None
+    if previous and keys:
+        try:
+            kept = _kept_rows(matrix, df, terms, keys, previous, terms_indexed)
+        except (KeyError, IndexError, TypeError, ValueError):
+            kept = None  # a state from another layout: weigh every row
+    if kept is None:
+        ranks, raw = _top_rows(matrix, df, has_idf, rank_of, n, term_bits, terms_indexed)
+        reused = 0
+    else:
+        redo, ranks, raw = kept
+        if len(redo):
+            ranks[redo], raw[redo] = _top_rows(matrix.take(redo), df, has_idf, rank_of, n, term_bits, terms_indexed)
+        reused = n - len(redo)
+    present = ranks >= 0
     indexed = _normalised(raw)
     query = _normalised(raw[:, :terms_per_item])
     # postings: per term, (weight desc, position asc), the first `postings_cap`
@@ -120,8 +175,8 @@ def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, post
     group_start = np.flatnonzero(np.r_[True, cell_terms[1:] != cell_terms[:-1]]) if len(order) else order
     group_sizes = np.diff(np.r_[group_start, len(order)])
     place = np.arange(len(order)) - np.repeat(group_start, group_sizes)
-    kept = place < postings_cap
-    posting_terms, posting_items, posting_weights = cell_terms[kept], cell_rows[kept], cell_weights[kept]
+    in_cap = place < postings_cap
+    posting_terms, posting_items, posting_weights = cell_terms[in_cap], cell_rows[in_cap], cell_weights[in_cap]
     ends = np.cumsum(np.minimum(group_sizes, postings_cap)).tolist()
     positions_list, weights_list = posting_items.tolist(), posting_weights.tolist()
     postings = {}
@@ -133,4 +188,5 @@ def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, post
     weights = []
     for row_terms, row_weights in zip(query_terms, query.tolist(), strict=True):
         weights.append({terms[term]: weight for term, weight in zip(row_terms, row_weights, strict=True) if term >= 0})
-    return TextIndex(weights, postings, terms, ranks, raw, posting_terms, posting_items)
+    return TextIndex(weights, postings, terms, ranks, raw, posting_terms, posting_items, matrix.vocab, df,
+                     reused, keys)
