@@ -152,3 +152,16 @@ def test_page_key_changes_with_a_used_variable_only():
     assert key == page_key(ValueHasher(), "build", template, {"title": "A", "unused": 2})
     assert key != page_key(ValueHasher(), "build", template, {"title": "B", "unused": 1})
     assert key != page_key(ValueHasher(), "other build", template, {"title": "A", "unused": 1})
+
+
+def test_a_page_depends_on_the_site_wide_value_only_where_it_does_not_override_it():
+    env = Environment(loader=DictLoader({"page.html": "{{ articles }}{{ SITENAME }}"}))
+    template = env.get_template("page.html")
+    shared = {"articles": ["every", "column"], "SITENAME": "Site"}
+    own = {**shared, "articles": ["this tag's columns"]}
+    key = page_key(ValueHasher(), "build", template, own, shared)
+    assert key == page_key(ValueHasher(), "build", template, own, {**shared, "articles": ["other"]})
+    assert key != page_key(ValueHasher(), "build", template, {**own, "SITENAME": "Other"}, shared)
+    inherited = dict(shared)
+    site_wide = page_key(ValueHasher(), "build", template, inherited, shared)
+    assert site_wide != page_key(ValueHasher(), "build", template, inherited, {**shared, "articles": ["x"]})

@@ -98,6 +98,7 @@ class ValueHasher:
     def __init__(self) -> None:
         self._values: dict[int, bytes] = {}
         self._scalars: dict[tuple[type, Any], bytes] = {}
+        self._shared_digests: dict[tuple[int, tuple[str, ...]], bytes] = {}
         self._shallow: dict[int, tuple[bytes, list[Content]]] = {}
         self._articles: dict[int, bytes] = {}
         self._keep: list[Any] = []  # memo keys are ids: keep the objects alive
@@ -129,6 +130,19 @@ class ValueHasher:
             for other in nested:
                 h.update(self._shallow_of(other)[0])
             known = self._articles[id(article)] = h.digest()
+        return known
+
+    def shared_digest(self, names: tuple[str, ...], shared: dict[str, Any]) -> bytes:
+        """The digest of the site-wide values of `names`, computed once per build."""
+        key = (id(shared), names)
+        known = self._shared_digests.get(key)
+        if known is None:
+            h = hashlib.blake2b(digest_size=20)
+            for name in names:
+                h.update(name.encode() + b"=")
+                h.update(self.digest(shared[name]))
+            known = self._shared_digests[key] = h.digest()
+            self._keep.append(shared)
         return known
 
     def digest(self, value: Any) -> bytes:
@@ -181,20 +195,30 @@ def template_variables(template: Any) -> frozenset[str] | None:
         return None
 
 
-def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[str, Any]) -> str | None:
-    """The page's key (see the module docstring), or None when it cannot be known."""
+def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[str, Any],
+             shared: dict[str, Any] | None = None) -> str | None:
+    """The page's key (see the module docstring), or None when it cannot be known.
+
+    `shared` is the site-wide context the page's context was copied from: the values the page
+    takes from it unchanged are hashed once per build, not once per page; a value the page
+    overrides (a tag page's own `articles`) counts instead of the site-wide one."""
     names = template_variables(template)
     if names is None:
         return None
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{build_key}\0{template.name}\0".encode())
+    from_shared: list[str] = []
     try:
         for name in sorted(names):
-            h.update(name.encode() + b"=")
-            if name in context:
-                h.update(hasher.digest(context[name]))
+            if name not in context:
+                h.update(name.encode() + b"=<missing>")
+            elif shared is not None and name in shared and context[name] is shared[name]:
+                from_shared.append(name)
             else:
-                h.update(b"<missing>")
-    except (Unkeyable, RecursionError):
+                h.update(name.encode() + b"=")
+                h.update(hasher.digest(context[name]))
+        if from_shared:
+            h.update(b"shared:" + hasher.shared_digest(tuple(from_shared), shared))
+    except Unkeyable:
         return None
     return h.hexdigest()

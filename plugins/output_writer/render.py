@@ -30,6 +30,7 @@ class RenderJob:
     path: str
     template: Renderable
     context: dict[str, Any]
+    shared: dict[str, Any] | None = None  # the site-wide context `context` was copied from
 
 
 @dataclass

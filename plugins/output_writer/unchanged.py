@@ -70,7 +70,7 @@ class UnchangedPages:
             if self._file is None:
                 self._file = records_file(self._cache_root, previous_root)
                 self._records = load_records(self._file)
-            key = page_key(hasher, self._build_key, job.template, job.context)
+            key = page_key(hasher, self._build_key, job.template, job.context, job.shared)
             previous = previous_root / relative
             self._where[relative] = previous
             if key is not None:

@@ -109,6 +109,7 @@ class ChangedOnlyWriter(Writer):
         self.options = OutputWriterSettings.from_settings(self.settings)
         self._jobs: dict[str, RenderJob] = {}  # by path: an override replaces the earlier page
         self._pending: tuple[Any, dict[str, Any]] | None = None
+        self._shared: dict[str, Any] | None = None
         self.flushed = False
         # Weakly connected: gone with this writer, so a re-run in one process starts clean.
         signals.finalized.connect(self._on_finalized)
@@ -118,9 +119,11 @@ class ChangedOnlyWriter(Writer):
             self.flush()
 
     def write_file(self, name, template, context, *args, **kwargs) -> None:
+        self._shared = context
         with _pages_make_no_folders():
             super().write_file(name, _QueuedTemplate(template, self), context, *args, **kwargs)
         self._pending = None
+        self._shared = None
 
     def _open_w(self, filename: str, encoding: str, override: bool = False):
         # Pelican's rule: one write per file, or one override that later writes skip.
@@ -140,7 +143,7 @@ class ChangedOnlyWriter(Writer):
             return _ChangedOnlyFile(filename, encoding)
         template, context = pending
         self._jobs.pop(filename, None)
-        self._jobs[filename] = RenderJob(filename, template, context)
+        self._jobs[filename] = RenderJob(filename, template, context, self._shared)
         return _Discard()
 
     def flush(self) -> None:
