@@ -12,7 +12,13 @@ from output_writer.freshness import earliest_after, next_midnight, pick_expiry
 from output_writer.render import RenderJob, render_all
 from output_writer.settings import OutputWriterSettings
 from site_build.fingerprint import BuildManifest, _stable, input_roots, is_up_to_date
-from site_build.output_tree import apply_to_output, previous_file_for, staging_dir_for, write_if_changed
+from site_build.output_tree import (
+    apply_to_output,
+    link_if_changed,
+    previous_file_for,
+    staging_dir_for,
+    write_if_changed,
+)
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
@@ -72,6 +78,26 @@ def test_inside_staging_an_identical_file_is_not_written_and_applying_keeps_it(t
     same = (final / "columns" / "same.html").stat()
     assert (same.st_ino, same.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)
     assert (final / "columns" / "changed.html").read_bytes() == b"after"
+
+
+def test_inside_staging_a_link_the_output_already_has_is_kept_and_a_new_one_is_made(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "a.webp").write_bytes(b"a")
+    (cache / "b.webp").write_bytes(b"b")
+    final = tmp_path / "out"
+    (final / "images").mkdir(parents=True)
+    os.link(cache / "a.webp", final / "images" / "a.webp")
+    staging = staging_dir_for(final)
+    staging.mkdir()
+    assert link_if_changed(cache / "a.webp", staging / "images" / "a.webp") is False
+    assert link_if_changed(cache / "b.webp", staging / "images" / "b.webp") is True
+    assert not (staging / "images" / "a.webp").exists()
+    assert (staging / "images" / "b.webp").stat().st_ino == (cache / "b.webp").stat().st_ino
+    count = apply_to_output(staging, final)
+    assert (count.kept, count.written, count.removed) == (1, 1, 0)
+    assert (final / "images" / "a.webp").stat().st_ino == (cache / "a.webp").stat().st_ino
+    assert (final / "images" / "b.webp").read_bytes() == b"b"
 
 
 def test_without_a_previous_output_staging_becomes_the_output(tmp_path):

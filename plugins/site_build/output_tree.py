@@ -111,6 +111,33 @@ def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:
     return True
 
 
+def link_if_changed(source: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
+    """Make `path` a hard link to `source` (a copy across file systems); True if anything was made.
+
+    Inside a staging folder, a previous output file that is already that link (or a copy with
+    the same bytes) is only noted in the ledger: nothing is linked now and unlinked later.
+    """
+    path = Path(path)
+    staged = _staging_parts(path)
+    if staged is not None and not path.exists():
+        previous = staged[1] / staged[2]
+        try:
+            was, now = os.stat(previous), os.stat(source)
+            if _identical_files(was, previous, now, Path(source)):
+                _note_produced(staged[0], staged[2])
+                return False
+        except FileNotFoundError:
+            pass
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, path)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(source, path)
+    return True
+
+
 @dataclass
 class ApplyCount:
     kept: int = 0  # identical to the previous output: left as it was
