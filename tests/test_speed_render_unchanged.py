@@ -165,3 +165,11 @@ def test_a_page_depends_on_the_site_wide_value_only_where_it_does_not_override_i
     inherited = dict(shared)
     site_wide = page_key(ValueHasher(), "build", template, inherited, shared)
     assert site_wide != page_key(ValueHasher(), "build", template, inherited, {**shared, "articles": ["x"]})
+
+
+def test_the_digest_does_not_depend_on_which_objects_share_a_string():
+    word = "culture"
+    shared = [SimpleNamespace(slug=word), SimpleNamespace(id=word)]
+    apart = [SimpleNamespace(slug="".join(["cul", "ture"])), SimpleNamespace(id="".join(["cul", "ture"]))]
+    assert apart[0].slug is not apart[1].id
+    assert ValueHasher().digest(shared) == ValueHasher().digest(apart)

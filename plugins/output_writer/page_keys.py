@@ -69,6 +69,10 @@ class _KeyPickler(pickle.Pickler):
     def __init__(self, hasher: ValueHasher) -> None:
         self._buffer = io.BytesIO()
         super().__init__(self._buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        # No memo: with it, a string shared by two objects is written once and then referred
+        # to, so the bytes would depend on which objects happen to share strings in a process.
+        # (A cycle then ends in RecursionError: that value is unkeyable.)
+        self.fast = True
         self._hasher = hasher
         self._top: Any = None
         self.articles: list[Content] = []
