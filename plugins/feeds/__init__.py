@@ -7,8 +7,12 @@ Wiring only; the logic is in plain modules:
 - `ids.py`      item ids that survive renames, the registry file, and the editor workflow
 - `records.py`  FeedItem records built from columns and stories
 - `html.py`     absolute URLs in item HTML
-- `writer.py`   one feed as Atom, RSS (and JSON Feed) with feedgen
+- `writer.py`   one feed as Atom, RSS (and JSON Feed): feedgen for the feed, each item's
+                entries serialised once and shared by every feed it is in
 - `build.py`    which feeds exist, their items, writing them all; FeedLinks for templates
+- `cache.py`    a feed whose inputs did not change since its files in the output were made is
+                kept as it is (records in CACHE_ROOT/feeds)
+- `forks.py`    making entries and feeds on every core
 - `checks.py`   content errors: two columns that would share a feed id
 
 Public contract:
@@ -67,6 +71,11 @@ def _cta_footer(enabled: bool) -> FooterFor | None:
         return None
 
 
+def _cache_dir(settings: dict) -> Path | None:
+    root = settings.get("CACHE_ROOT")
+    return Path(root) / "feeds" if root else None
+
+
 def write_feeds(generator, writer) -> None:
     """After the column pages: their HTML (memoized by Pelican) is final by now."""
     settings = read_feed_settings(generator.settings)
@@ -82,6 +91,7 @@ def write_feeds(generator, writer) -> None:
         footer_for=_cta_footer(settings.cta_footer),
         section_descriptions={sid: getattr(s, "description", "") for sid, s in sections.items()},
         stories_url=context.get("stories_index_url") or "stories/",
+        cache_dir=_cache_dir(generator.settings),
     )
 
 

@@ -8,14 +8,30 @@ Content objects are read by attribute (`title`, `url`, `slug`, `date`, `content`
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from site_build.output_tree import keep_previous, write_if_changed
+
+from .cache import (
+    OutputPlace,
+    Record,
+    build_key,
+    feed_key,
+    load_records,
+    record_of,
+    records_file,
+    save_records,
+    still_valid,
+)
+from .forks import map_in_forks, worker_count
 from .ids import IdRegistry, IdRequest, find_clashes
-from .records import FeedItem, FooterFor, item_from_content
+from .records import FooterFor, ItemSource, Terms, item_from_source, item_updated, read_source
 from .settings import FeedSettings
-from .writer import FeedSpec, write_feed
+from .writer import EntrySerializer, EntryXml, FeedSpec, feed_documents
 
 FEED_DIR = "feeds"
 ATOM_MIME = "application/atom+xml"
@@ -119,12 +135,18 @@ def resolve_ids(contents: Sequence[object], registry: IdRegistry, settings: Feed
     """Every published item's id (recorded in the registry when new), by `id(content)`."""
     ids: dict[int, str] = {}
     pairs = []
+    entity = settings.tagging_entity
     for content in contents:
         kind = getattr(content, "kind", None) or "column"
-        request = IdRequest(kind, content.slug, tuple(getattr(content, "aliases", None) or ()),
-                            getattr(content, "stable_id", None))
-        ids[id(content)] = item_id = registry.resolve(request, settings.tagging_entity)
-        pairs.append((f"{kind} '{content.slug}'", item_id))
+        slug = content.slug
+        explicit = getattr(content, "stable_id", None)
+        # the usual case, a recorded slug, without building a request (same rules: ids.py)
+        item_id = None if explicit else registry.lookup(kind, slug)
+        if item_id is None:
+            request = IdRequest(kind, slug, tuple(getattr(content, "aliases", None) or ()), explicit)
+            item_id = registry.resolve(request, entity)
+        ids[id(content)] = item_id
+        pairs.append((f"{kind} '{slug}'", item_id))
     clashes = find_clashes(pairs)
     if clashes:
         raise FeedIdClash("; ".join(f"{' and '.join(c.slugs)} would share the feed id {c.item_id}" for c in clashes))
@@ -155,28 +177,44 @@ def plan_feeds(
     ordered = newest_first(articles)
     plan = [FeedPlanEntry(site_spec(settings), ordered[:limit])]
     groups: dict[str, FeedPlanEntry] = {}
+    lists: dict[str, list[object]] = {}  # groups[key].contents
 
-    def add(kind: str, term: object, content: object) -> None:
-        key = f"{kind}/{term.slug}"
-        entry = groups.get(key)
-        if entry is None:
-            entry = groups[key] = FeedPlanEntry(
-                term_spec(kind, term, settings, descriptions.get(term.slug, "")), [])
-        if len(entry.contents) < limit:
-            entry.contents.append(content)
+    def start(kind: str, term: object, key: str) -> list[object]:
+        # the first (newest) content's term names the feed
+        entry = groups[key] = FeedPlanEntry(term_spec(kind, term, settings, descriptions.get(term.slug, "")), [])
+        lists[key] = entry.contents
+        return entry.contents
 
     # One pass in date order fills every term's feed: linear, not one filter per term.
     for content in ordered:
         category = getattr(content, "category", None)
         if category is not None:
-            add("section", category, content)
-        for author in getattr(content, "authors", None) or []:
-            add("author", author, content)
-        seen_tags = set()
-        for tag in getattr(content, "tags", None) or []:
-            if tag.slug not in seen_tags:  # "Energy" and "energy" are one tag page
-                seen_tags.add(tag.slug)
-                add("tag", tag, content)
+            key = "section/" + category.slug
+            contents = lists.get(key)
+            if contents is None:
+                contents = start("section", category, key)
+            if len(contents) < limit:
+                contents.append(content)
+        for author in getattr(content, "authors", None) or ():
+            key = "author/" + author.slug
+            contents = lists.get(key)
+            if contents is None:
+                contents = start("author", author, key)
+            if len(contents) < limit:
+                contents.append(content)
+        tags = getattr(content, "tags", None)
+        if tags:
+            seen_tags = set()
+            for tag in tags:
+                slug = tag.slug
+                if slug not in seen_tags:  # "Energy" and "energy" are one tag page
+                    seen_tags.add(slug)
+                    key = "tag/" + slug
+                    contents = lists.get(key)
+                    if contents is None:
+                        contents = start("tag", tag, key)
+                    if len(contents) < limit:
+                        contents.append(content)
     plan += [groups[key] for key in sorted(groups)]
     if stories:
         plan.append(FeedPlanEntry(stories_spec(settings, stories_url), newest_first(stories)[:limit]))
@@ -185,10 +223,18 @@ def plan_feeds(
 
 @dataclass
 class FeedReport:
-    files: list[Path]
+    files: list[Path]  # every feed file of the site, made or kept
     feeds: int
-    items: int
+    items: int  # entries made (an item in several feeds is made once)
     registry_saved: bool
+    feeds_made: int = 0
+    feeds_kept: int = 0  # inputs unchanged since the files in the output were made (cache.py)
+    seconds: dict[str, float] = field(default_factory=dict)  # by phase
+
+
+# Below these, forking costs more than it saves.
+MIN_ENTRIES_PER_WORKER = 150
+MIN_FEEDS_PER_WORKER = 40
 
 
 def write_all_feeds(
@@ -201,22 +247,183 @@ def write_all_feeds(
     footer_for: FooterFor | None = None,
     section_descriptions: dict[str, str] | None = None,
     stories_url: str = "stories/",
+    cache_dir: Path | None = None,
+    workers: int | None = None,
 ) -> FeedReport:
-    """Resolve ids, plan, and write every feed; record new ids in the registry file."""
+    """Resolve ids, plan, and write every feed; record new ids in the registry file.
+
+    With `cache_dir`, a feed whose inputs are those of its files in the output is kept as it
+    is (cache.py). The rest is made on `workers` processes (default: every core): each item's
+    entry once (`EntrySerializer`), then the feeds from those bytes.
+    """
+    clock = _Clock()
     registry = IdRegistry.load(settings.id_registry)
     ids = resolve_ids([*articles, *stories], registry, settings)
-    plan = plan_feeds(articles, stories, ids, settings, section_descriptions, stories_url)
-    items: dict[int, FeedItem] = {}
-    entry_cache: dict = {}
-    files: list[Path] = []
-    for entry in plan:
-        feed_items = []
-        for content in entry.contents:
-            item = items.get(id(content))
-            if item is None:
-                item = items[id(content)] = item_from_content(
-                    content, settings, registry, content_dir, tz, footer_for)
-            feed_items.append(item)
-        files += write_feed(entry.spec, feed_items, settings, output_dir, entry_cache)
+    plan = [entry for entry in plan_feeds(articles, stories, ids, settings, section_descriptions, stories_url)
+            if entry.contents]
+    clock.lap("plan")
+    job = _Job(settings, content_dir, tz, footer_for, ids, workers, keyed=cache_dir is not None)
+    place = OutputPlace.of(output_dir)
+    records = FeedRecords.open(cache_dir, place, build_key(settings, tz, footer_for is not None))
+    if records.old:  # a feed can only be kept if it has a record: else skip the keys until made
+        job.compute_keys(list({id(c): c for entry in plan for c in entry.contents}.values()))
+    clock.lap("keys")
+    to_make = [entry for entry in plan if not records.keep(entry, job.keys)]
+    clock.lap("keep")
+    made = job.make_feeds(to_make, place)
+    clock.lap("make")
+    for entry, paths in zip(to_make, made, strict=True):
+        records.made(entry, paths, job.keys)
+    records.save()
     saved = registry.save(settings.id_registry)
-    return FeedReport(files, len(plan), len(items), saved)
+    clock.lap("save")
+    files = [output_dir / path for entry in plan for path in spec_paths(entry.spec)]
+    return FeedReport(files, len(plan), job.entries_made, saved, len(to_make), len(plan) - len(to_make),
+                      clock.laps)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
+
+
+def spec_paths(spec: FeedSpec) -> list[str]:
+    """The spec's files, paths below the site root."""
+    return [spec.atom_path, spec.rss_path, *([spec.json_path] if spec.json_path else [])]
+
+
+class _Job:
+    """Items' sources, keys and entries for one build, on as many processes as help.
+
+    Forked children inherit the content objects; only keys (16 bytes) and entry bytes come
+    back. A source read in a child is read again here only if this process needs it.
+    """
+
+    def __init__(self, settings: FeedSettings, content_dir: Path, tz: dt.tzinfo, footer_for: FooterFor | None,
+                 ids: dict[int, str], workers: int | None, keyed: bool) -> None:
+        self.settings, self.content_dir, self.tz, self.footer_for = settings, content_dir, tz, footer_for
+        self.ids, self.workers, self.keyed = ids, workers, keyed
+        self.terms = Terms(settings.site_url)
+        self.sources: dict[int, ItemSource] = {}
+        self.keys: dict[int, bytes] = {}  # by id(content)
+        self.entries_made = 0
+
+    def source(self, content: object) -> ItemSource:
+        found = self.sources.get(id(content))
+        if found is None:
+            found = self.sources[id(content)] = read_source(
+                content, self.ids[id(content)], self.settings, self.content_dir, self.tz, self.footer_for,
+                self.terms)
+        return found
+
+    def compute_keys(self, contents: list[object]) -> None:
+        # Here, not in forked children: a child pays a copy-on-write page fault for nearly
+        # every object it touches, more than the ~30 us per item this takes.
+        for content in contents:
+            self.keys[id(content)] = self.source(content).key()
+
+    def make_feeds(self, entries: list[FeedPlanEntry], place: OutputPlace) -> list[list[str]]:
+        """Write the feeds of `entries`; the paths (below the site root) written for each."""
+        if not entries:
+            return []
+        settings, content_dir = self.settings, self.content_dir
+        needed = list({id(c): c for entry in entries for c in entry.contents}.values())
+        serializer: list[EntrySerializer] = []  # made in each process that needs it
+
+        def make_entries(share: Sequence[object]) -> list[tuple[bytes, bytes, bytes]]:
+            if not serializer:
+                serializer.append(EntrySerializer(settings))
+            made = []
+            for content in share:
+                source = self.source(content)
+                xml = serializer[0].entry(item_from_source(source, settings, content_dir))
+                key = self.keys.get(id(content)) or (source.key() if self.keyed else b"")
+                made.append((key, xml.atom, xml.rss))
+            return made
+
+        made = map_in_forks(make_entries, needed, worker_count(len(needed), MIN_ENTRIES_PER_WORKER, self.workers))
+        self.entries_made = len(needed)
+        xml: dict[int, EntryXml] = {}
+        for content, (key, atom, rss) in zip(needed, made, strict=True):
+            self.keys[id(content)] = key
+            xml[id(content)] = EntryXml(atom, rss)
+        tz = self.tz
+
+        def write_share(share: Sequence[FeedPlanEntry]) -> list[list[str]]:
+            written = []
+            for entry in share:
+                contents = entry.contents
+                json_items = None
+                if entry.spec.json_path:
+                    json_items = [item_from_source(self.source(c), settings, content_dir) for c in contents]
+                updated = max(item_updated(c, tz) for c in contents)
+                documents = feed_documents(entry.spec, updated, [xml[id(c)] for c in contents], settings,
+                                           json_items)
+                for path, data in documents:
+                    write_if_changed(place.output_dir / path, data)
+                written.append([path for path, _data in documents])
+            return written
+
+        return map_in_forks(write_share, entries, worker_count(len(entries), MIN_FEEDS_PER_WORKER, self.workers))
+
+
+class FeedRecords:
+    """This build's side of cache.py: which feeds can be kept, and what the made ones became."""
+
+    def __init__(self, place: OutputPlace, path: Path | None, build: bytes, old: dict[str, Record]) -> None:
+        self.place, self.path, self.build, self.old = place, path, build, old
+        self.new: dict[str, Record] = {}
+        self._previous = str(place.previous_dir)
+        self._output = str(place.output_dir)
+
+    @classmethod
+    def open(cls, cache_dir: Path | None, place: OutputPlace, build: bytes) -> FeedRecords:
+        if cache_dir is None:
+            return cls(place, None, build, {})
+        path = records_file(cache_dir, place.previous_dir)
+        return cls(place, path, build, load_records(path))
+
+    def key(self, entry: FeedPlanEntry, item_keys: dict[int, bytes]) -> bytes:
+        return feed_key(self.build, entry.spec, [item_keys[id(c)] for c in entry.contents])
+
+    def keep(self, entry: FeedPlanEntry, item_keys: dict[int, bytes]) -> bool:
+        """Keep the feed's files as they are in the output when they were made from its inputs."""
+        if not self.old:
+            return False
+        key = self.key(entry, item_keys)
+        paths = spec_paths(entry.spec)
+        for path in paths:
+            if not still_valid(self.old.get(path), key, os.path.join(self._previous, path)):
+                return False
+        if self.place.staged:
+            staged = [os.path.join(self._output, path) for path in paths]
+            if any(os.path.exists(file) for file in staged):
+                return False  # something else made it in this build: compare bytes instead
+            for file in staged:
+                keep_previous(file)
+        for path in paths:
+            self.new[path] = self.old[path]
+        return True
+
+    def made(self, entry: FeedPlanEntry, paths: list[str], item_keys: dict[int, bytes]) -> None:
+        """Record the files a made feed became: staged, or kept by write_if_changed as identical."""
+        if self.path is None:
+            return
+        key = self.key(entry, item_keys)
+        for path in paths:
+            file = os.path.join(self._output, path)
+            if self.place.staged and not os.path.exists(file):
+                file = os.path.join(self._previous, path)
+            record = record_of(key, file)
+            if record is not None:
+                self.new[path] = record
+
+    def save(self) -> None:
+        if self.path is not None and self.new != self.old:
+            save_records(self.path, self.new)

@@ -10,8 +10,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-_URL_ATTR = re.compile(r'(\s(?:href|src|poster|cite|action)=")([^"]*)(")', re.IGNORECASE)
-_SRCSET_ATTR = re.compile(r'(\ssrcset=")([^"]*)(")', re.IGNORECASE)
+# Each pattern starts with the literal `="`, which the regex engine finds with a fast scan;
+# the lookbehinds then check the attribute name before it. The same matches as
+# `\s(?:href|src|...)="([^"]*)"`, which tries the name at every space of the text: about 50x
+# slower on a column.
+_URL_ATTR = re.compile(r'="(?:(?<=\shref=")|(?<=\ssrc=")|(?<=\scite=")|(?<=\sposter=")|(?<=\saction="))([^"]*)"',
+                       re.IGNORECASE)
+_SRCSET_ATTR = re.compile(r'="(?<=\ssrcset=")([^"]*)"', re.IGNORECASE)
 
 
 _ALREADY_ABSOLUTE = ("http://", "https://", "mailto:", "data:", "tel:")
@@ -43,5 +48,5 @@ def absolutize_urls(html: str, base: str) -> str:
 
     `base` is the item's own absolute URL, so `#fn:1` points at the footnote on the page.
     """
-    html = _URL_ATTR.sub(lambda m: m.group(1) + _absolute(m.group(2), base) + m.group(3), html)
-    return _SRCSET_ATTR.sub(lambda m: m.group(1) + _srcset(m.group(2), base) + m.group(3), html)
+    html = _URL_ATTR.sub(lambda m: '="' + _absolute(m.group(1), base) + '"', html)
+    return _SRCSET_ATTR.sub(lambda m: '="' + _srcset(m.group(1), base) + '"', html)

@@ -7,10 +7,13 @@ feed: columns today, story coverage pages (`kind = "story"`) as they arrive.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import mimetypes
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .html import absolutize_urls
 from .ids import IdRegistry, IdRequest
@@ -90,6 +93,136 @@ def cover_image(ref: str | None, alt: str, content_dir: Path, site_url: str) -> 
 
 
 FooterFor = Callable[[object], str | None]
+Stat = tuple[int, int]  # (size, mtime_ns) of a file
+
+
+class Terms:
+    """(slug, name, absolute URL) of tags, sections and authors, read once per term and build.
+
+    Pelican's tags, categories and authors compute their URL from the settings on every read;
+    it depends on the term's kind, name and slug only, so equal terms share one lookup.
+    """
+
+    def __init__(self, site_url: str) -> None:
+        self._base = site_url
+        self._known: dict[tuple, tuple[str, str, str]] = {}
+
+    def __call__(self, term: object) -> tuple[str, str, str]:
+        name, slug = term.name, term.slug
+        key = (type(term), name, slug)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = (slug, name, f"{self._base}/{term.url}")
+        return found
+
+
+class ItemSource(NamedTuple):
+    """Everything one feed item is made from, read off the content object (plain data).
+
+    `key()` is a hash of all of it: equal keys give byte-identical entries, so a feed whose
+    items' keys (and settings, code) are unchanged need not be made again.
+    """
+
+    kind: str
+    item_id: str
+    url: str  # absolute
+    title: str
+    summary: str
+    html: str  # the content's HTML as Pelican gives it (site-relative URLs)
+    footer: str  # CTA footer HTML, "" for none
+    published: dt.datetime  # aware
+    updated: dt.datetime  # aware, never before published
+    authors: tuple[tuple[str, str, str], ...]  # (slug, name, absolute URL) of each
+    section: tuple[str, str, str] | None  # (slug, name, absolute URL)
+    tags: tuple[tuple[str, str, str], ...]  # (slug, name, absolute URL) of each
+    image_ref: str
+    image_alt: str
+    image_stat: Stat | None  # of the cover file; None when there is no cover or no file
+
+    def key(self) -> bytes:
+        meta = repr((self.kind, self.item_id, self.url, self.title, self.summary, self.footer,
+                     self.published.isoformat(), self.updated.isoformat(), self.authors, self.section,
+                     self.tags, self.image_ref, self.image_alt, self.image_stat))
+        h = hashlib.sha256(meta.encode("utf-8", "surrogatepass"))  # sha256: the fastest here on long text
+        h.update(b"\x00")
+        h.update(self.html.encode("utf-8", "surrogatepass"))
+        return h.digest()[:16]
+
+
+def item_updated(content: object, tz: dt.tzinfo, published: dt.datetime | None = None) -> dt.datetime:
+    """When the item last changed: `modified` if a date, never before it was published."""
+    published = published or _aware(content.date, tz)
+    modified = getattr(content, "modified", None)
+    updated = _aware(modified, tz) if isinstance(modified, dt.datetime) else published
+    return max(updated, published)
+
+
+def read_source(
+    content: object,
+    item_id: str,
+    settings: FeedSettings,
+    content_dir: Path,
+    tz: dt.tzinfo,
+    footer_for: FooterFor | None = None,
+    terms: Terms | None = None,
+) -> ItemSource:
+    """An item's inputs from a Pelican Article (or story) by its attributes.
+
+    Reads `content.content` (HTML). Pelican memoizes it on first read, so call this only
+    after the pages have been written, or the pages miss later HTML changes.
+    """
+    terms = terms or Terms(settings.site_url)
+    published = _aware(content.date, tz)
+    category = getattr(content, "category", None)
+    image_ref = getattr(content, "image", None) or ""
+    image_stat = None
+    if image_ref:
+        try:
+            stat = os.stat(os.path.join(content_dir, image_ref))
+            image_stat = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            pass
+    return ItemSource(
+        getattr(content, "kind", None) or "column",
+        item_id,
+        f"{settings.site_url}/{content.url}",
+        content.title,
+        getattr(content, "standfirst", None) or "",
+        content.content or "",
+        (footer_for(content) or "") if footer_for is not None else "",
+        published,
+        item_updated(content, tz, published),
+        tuple(map(terms, getattr(content, "authors", None) or ())),
+        terms(category) if category else None,
+        tuple(map(terms, getattr(content, "tags", None) or ())),
+        image_ref,
+        getattr(content, "image_alt", None) or "",
+        image_stat,
+    )
+
+
+def item_from_source(source: ItemSource, settings: FeedSettings, content_dir: Path) -> FeedItem:
+    """The FeedItem the writers need: absolute URLs in the HTML, the cover's type and size."""
+    html = absolutize_urls(source.html, source.url)
+    if source.footer:
+        html += absolutize_urls(source.footer, source.url)
+    image = None
+    if source.image_stat is not None:
+        image = cover_image(source.image_ref, source.image_alt, content_dir, settings.site_url)
+    return FeedItem(
+        kind=source.kind,
+        item_id=source.item_id,
+        url=source.url,
+        title=source.title,
+        summary=source.summary,
+        content_html=html,
+        published=source.published,
+        updated=source.updated,
+        authors=[Person(name, url, slug) for slug, name, url in source.authors],
+        section=Term(*source.section) if source.section else None,
+        tags=[Term(*tag) for tag in source.tags],
+        image=image,
+    )
 
 
 def item_from_content(
@@ -102,52 +235,19 @@ def item_from_content(
 ) -> FeedItem:
     """A FeedItem from a Pelican Article (or story) by its attributes; knows nothing of Pelican.
 
-    Reads `content.content` (HTML). Pelican memoizes it on first read, so call this only
-    after the pages have been written, or the pages miss later HTML changes.
+    Reads `content.content` (HTML): see `read_source`.
     """
-    base = settings.site_url
-    kind = getattr(content, "kind", None) or "column"
-    url = f"{base}/{content.url}"
     item_id = registry.resolve(
         IdRequest(
-            kind=kind,
+            kind=getattr(content, "kind", None) or "column",
             slug=content.slug,
             aliases=tuple(getattr(content, "aliases", None) or ()),
             explicit_id=getattr(content, "stable_id", None),
         ),
         settings.tagging_entity,
     )
-    html = absolutize_urls(content.content or "", url)
-    if footer_for is not None:
-        footer = footer_for(content)
-        if footer:
-            html += absolutize_urls(footer, url)
-    published = _aware(content.date, tz)
-    modified = getattr(content, "modified", None)
-    updated = _aware(modified, tz) if isinstance(modified, dt.datetime) else published
-    authors = [
-        Person(a.name, f"{base}/{a.url}", a.slug) for a in (getattr(content, "authors", None) or [])
-    ]
-    category = getattr(content, "category", None)
-    section = Term(category.slug, category.name, f"{base}/{category.url}") if category else None
-    tags = [Term(t.slug, t.name, f"{base}/{t.url}") for t in (getattr(content, "tags", None) or [])]
-    image = cover_image(getattr(content, "image", None), getattr(content, "image_alt", None) or "",
-                        content_dir, base)
-    summary = getattr(content, "standfirst", None) or ""
-    return FeedItem(
-        kind=kind,
-        item_id=item_id,
-        url=url,
-        title=content.title,
-        summary=summary,
-        content_html=html,
-        published=published,
-        updated=max(updated, published),
-        authors=authors,
-        section=section,
-        tags=tags,
-        image=image,
-    )
+    source = read_source(content, item_id, settings, content_dir, tz, footer_for)
+    return item_from_source(source, settings, content_dir)
 
 
 def newest_first(items: list[FeedItem]) -> list[FeedItem]:
