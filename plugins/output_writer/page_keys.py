@@ -28,12 +28,12 @@ from typing import Any
 
 from jinja2 import Environment, meta
 from pelican.contents import Content
-from pelican.paginator import Paginator
 
 # Per-object attributes that are not what the object shows: the site-wide settings (covered
 # by the build-wide key) and Pelican's back reference from every article to the whole context.
 _SKIPPED_ATTRIBUTES = frozenset({"settings", "_context"})
 _SCALARS = (str, int, float, bool, type(None))
+_SAVED_AS_NAMES = frozenset({types.FunctionType, types.BuiltinFunctionType, type})
 
 
 class Unkeyable(Exception):
@@ -62,9 +62,8 @@ def _fields(state: dict[str, Any]) -> list[tuple[str, Any]]:
 
 class _KeyPickler(pickle.Pickler):
     """Pickle as a canonical byte form: articles inside a value become references (and are
-    collected), objects become their class name and sorted fields minus the skipped ones, and
-    paginators (one holds every article of a listing, and each of its pages points at it)
-    become their digest, computed once."""
+    collected), other objects their digest, computed once per build from their class name and
+    sorted fields minus the skipped ones."""
 
     def __init__(self, hasher: ValueHasher) -> None:
         self._buffer = io.BytesIO()
@@ -83,16 +82,20 @@ class _KeyPickler(pickle.Pickler):
         return self._buffer.getvalue()
 
     def reducer_override(self, obj: Any) -> Any:
+        if type(obj) in _SAVED_AS_NAMES:  # the reduce functions below, classes...: the common case
+            return NotImplemented
         if isinstance(obj, Content):
             self.articles.append(obj)
             return _article, (type(obj).__qualname__, str(obj.source_path))
-        if isinstance(obj, Paginator) and obj is not self._top:
-            return _hashed, (self._hasher.digest(obj),)
         if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)):
             return NotImplemented
         state = getattr(obj, "__dict__", None)
         if state is None:
             return NotImplemented
+        if obj is not self._top and self._hasher.can_hash_apart(obj):
+            # Hashed once and referred to by digest: tags, authors, sections... are shared by
+            # thousands of articles, and a paginator by every page of its listing.
+            return _hashed, (self._hasher.digest(obj),)
         return _object, (f"{type(obj).__module__}.{type(obj).__qualname__}", _fields(state))
 
 
@@ -106,13 +109,21 @@ class ValueHasher:
         self._shallow: dict[int, tuple[bytes, list[Content]]] = {}
         self._articles: dict[int, bytes] = {}
         self._keep: list[Any] = []  # memo keys are ids: keep the objects alive
+        self._in_progress: set[int] = set()
+
+    def can_hash_apart(self, value: Any) -> bool:
+        """False while `value` is being hashed (it holds itself): then it is pickled in place."""
+        return id(value) not in self._in_progress
 
     def _pickled(self, value: Any) -> tuple[bytes, list[Content]]:
         pickler = _KeyPickler(self)
+        self._in_progress.add(id(value))
         try:
             data = pickler.dump_bytes(value)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             raise Unkeyable(f"{type(value).__qualname__}: {exc}") from exc
+        finally:
+            self._in_progress.discard(id(value))
         return data, pickler.articles
 
     def _shallow_of(self, article: Content) -> tuple[bytes, list[Content]]:

@@ -56,20 +56,20 @@ def save_records(path: Path, records: dict[str, PageRecord]) -> None:
         logger.warning("could not save page records %s (%s)", path, exc)
 
 
-def record_for(key: str, file: Path) -> PageRecord | None:
+def record_for(key: str, file: str | os.PathLike[str]) -> PageRecord | None:
     try:
-        stat = file.stat()
+        stat = os.stat(file)
     except OSError:
         return None
     return PageRecord(key, stat.st_size, stat.st_mtime_ns)
 
 
-def still_valid(record: PageRecord | None, key: str | None, file: Path) -> bool:
+def still_valid(record: PageRecord | None, key: str | None, file: str | os.PathLike[str]) -> bool:
     """True when `file` is what rendering a page with `key` produced last time."""
     if record is None or key is None or record.key != key:
         return False
     try:
-        stat = file.stat()
+        stat = os.stat(file)
     except OSError:
         return False
     return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns

@@ -47,7 +47,7 @@ class UnchangedPages:
         cache_root = settings.get("CACHE_ROOT")
         self._enabled = bool(cache_root and session is not None and session.input_roots)
         self._keys: dict[str, str] = {}  # output-relative path -> key, for pages with a key
-        self._where: dict[str, Path] = {}  # output-relative path -> path in the previous output
+        self._where: dict[str, str] = {}  # output-relative path -> path in the previous output
         self._records: dict[str, PageRecord] = {}
         self._file: Path | None = None
         if self._enabled:
@@ -71,7 +71,7 @@ class UnchangedPages:
                 self._file = records_file(self._cache_root, previous_root)
                 self._records = load_records(self._file)
             key = page_key(hasher, self._build_key, job.template, job.context, job.shared)
-            previous = previous_root / relative
+            previous = os.path.join(previous_root, relative)
             self._where[relative] = previous
             if key is not None:
                 self._keys[relative] = key
@@ -94,8 +94,8 @@ class UnchangedPages:
                 staging_of[location[1]] = job.path
         for relative, key in self._keys.items():
             if relative in staging_of:
-                staged = Path(staging_of[relative])
-                record = record_for(key, staged if staged.exists() else self._where[relative])
+                staged = staging_of[relative]
+                record = record_for(key, staged if os.path.exists(staged) else self._where[relative])
             else:
                 record = self._records.get(relative)
             if record is not None:

@@ -16,6 +16,7 @@ so `write_if_changed(path, data)` needs nothing but the path: no shared state.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -40,8 +41,13 @@ def _staging_parts(path: Path) -> tuple[Path, Path, str] | None:
     match = _STAGED_PATH.match(os.fspath(path))
     if match is None or not match["inside"]:
         return None
-    parent = match["parent"] or "/"
-    return Path(parent, match["staging"]), Path(parent, match["final"]), match["inside"]
+    staging, final = _staging_pair(match["parent"] or "/", match["staging"], match["final"])
+    return staging, final, match["inside"]
+
+
+@functools.lru_cache(maxsize=64)
+def _staging_pair(parent: str, staging: str, final: str) -> tuple[Path, Path]:
+    return Path(parent, staging), Path(parent, final)
 
 
 def previous_file_for(path: Path) -> Path | None:
