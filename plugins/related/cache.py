@@ -18,7 +18,7 @@ import tempfile
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import filterfalse
 from pathlib import Path
 
 import numpy as np
@@ -102,14 +102,23 @@ def _checksum(payload: bytes, version: bytes) -> bytes:
 
 
 def _tokenise(share: Sequence[tuple[str, str]]) -> list:
-    """Term counts of `share` as [vocabulary, row lengths, term ids, counts] (plain data for a pipe)."""
+    """Term counts of `share` as [vocabulary, row lengths, term ids, counts] (plain data for a pipe).
+
+    Each text's counts go into the flat arrays as soon as they are made: only one text's
+    `Counter` is alive at a time. Terms are numbered in order of first sight.
+    """
     folder = TermFolder()
-    rows = [term_counts(title, text, folder) for title, text in share]
-    vocab = list(dict.fromkeys(chain.from_iterable(rows)))
-    number = dict(zip(vocab, range(len(vocab)), strict=True))
-    ids = array("i", map(number.__getitem__, chain.from_iterable(rows)))
-    counts = array("i", chain.from_iterable(row.values() for row in rows))
-    return [vocab, [len(row) for row in rows], ids.tobytes(), counts.tobytes()]
+    number: dict[str, int] = {}
+    lengths: list[int] = []
+    ids, counts = array("i"), array("i")
+    for title, text in share:
+        row = term_counts(title, text, folder)
+        new = list(filterfalse(number.__contains__, row))
+        number.update(zip(new, range(len(number), len(number) + len(new)), strict=True))
+        lengths.append(len(row))
+        ids.extend(map(number.__getitem__, row))
+        counts.extend(row.values())
+    return [list(number), lengths, ids.tobytes(), counts.tobytes()]
 
 
 def tokenise(texts: Sequence[tuple[str, str]], vocab: list[str] | None = None) -> TermMatrix:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
 from .cache import TermMatrix
 
-_CELLS_PER_BLOCK = 1 << 21  # rows x longest row, per block of the top-k selection
+_CELLS_PER_BLOCK = 1 << 19  # rows x longest row, per block of the top-k selection
+_ENTRIES_PER_CHUNK = 1 << 19  # term matrix entries weighed at once
+_PAIR_FLAGS = 1 << 25  # most distinct counts x document frequencies to mark in a flag array
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,28 +82,86 @@ def _normalised(raw: np.ndarray) -> np.ndarray:
     return raw / norm[:, None]
 
 
+def _chunks(indptr: np.ndarray) -> list[tuple[int, int]]:
+    """Row ranges [first, last) of about `_ENTRIES_PER_CHUNK` entries each (at least one row)."""
+    rows = len(indptr) - 1
+    bounds = [0]
+    while bounds[-1] < rows:
+        first = bounds[-1]
+        last = int(np.searchsorted(indptr, indptr[first] + _ENTRIES_PER_CHUNK, side="right")) - 1
+        bounds.append(min(rows, max(first + 1, last)))
+    return list(pairwise(bounds))
+
+
+def _kept_entries(matrix: TermMatrix, has_idf: np.ndarray, first: int, last: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Term ids, counts and rows (counted from `first`) of the entries of rows first..last-1 with an IDF."""
+    span = slice(int(matrix.indptr[first]), int(matrix.indptr[last]))
+    ids, counts = matrix.ids[span], matrix.counts[span]
+    keep = has_idf[ids]
+    rows = np.repeat(np.arange(last - first, dtype=np.int32), np.diff(matrix.indptr[first:last + 1]))
+    return ids[keep], counts[keep], rows[keep]
+
+
 def _top_rows(matrix: TermMatrix, df: np.ndarray, has_idf: np.ndarray, rank_of: np.ndarray, n: int,
               term_bits: int, terms_indexed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's indexed terms (ranks, -1 pads) and their raw weights (0.0 pads), best first."""
+    """Each row's indexed terms (ranks, -1 pads) and their raw weights (0.0 pads), best first.
+
+    A weight depends only on the term's (count, document frequency): keys rank the distinct
+    pairs' weights (equal weights, equal rank), then the term. The rows go through in chunks
+    of about `_ENTRIES_PER_CHUNK` entries, so no array spans every entry of the matrix.
+    """
     rows_in = len(matrix)
-    entry_rows = np.repeat(np.arange(rows_in, dtype=np.int64), np.diff(matrix.indptr))
-    keep = has_idf[matrix.ids]
-    ids, counts, rows = matrix.ids[keep], matrix.counts[keep], entry_rows[keep]
-    frequencies, df_index = _dense_ranks(df[ids])
+    ranks = np.full((rows_in, terms_indexed), -1, dtype=np.int64)
+    raw = np.zeros((rows_in, terms_indexed))
+    chunks = _chunks(matrix.indptr)
+    # the distinct counts and document frequencies of the entries with an IDF
+    count_seen = np.zeros(1, dtype=bool)
+    for first, last in chunks:
+        _, counts, _ = _kept_entries(matrix, has_idf, first, last)
+        if len(counts):
+            top = int(counts.max()) + 1
+            if top > len(count_seen):
+                count_seen = np.concatenate([count_seen, np.zeros(top - len(count_seen), dtype=bool)])
+            count_seen[counts] = True
+    distinct_counts = np.flatnonzero(count_seen)
+    frequencies = np.unique(df[has_idf & (df > 0)])
     idf = np.array([math.log(1.0 + n / freq) for freq in frequencies.tolist()])
-    distinct_counts, count_index = _dense_ranks(counts)
     log_tf = np.array([1.0 + math.log(count) for count in distinct_counts.tolist()])
-    # a weight depends only on (count, document frequency): rank the distinct pairs' weights
+    count_index = np.zeros(len(count_seen), dtype=np.int64)
+    count_index[distinct_counts] = np.arange(len(distinct_counts))
+    df_index = np.searchsorted(frequencies, df)  # per term (meaningful for terms with an IDF)
     width = max(1, len(frequencies))
-    distinct_pairs, pair_index = _dense_ranks(count_index * width + df_index)
+
+    def pair_codes(ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return count_index[counts] * width + df_index[ids]
+
+    # the distinct (count, document frequency) pairs present, and their weights' ranks
+    if len(distinct_counts) * width <= _PAIR_FLAGS:
+        pair_seen = np.zeros(len(distinct_counts) * width, dtype=bool)
+        for first, last in chunks:
+            ids, counts, _ = _kept_entries(matrix, has_idf, first, last)
+            pair_seen[pair_codes(ids, counts)] = True
+        distinct_pairs = np.flatnonzero(pair_seen)
+    else:
+        distinct_pairs = np.zeros(0, dtype=np.int64)
+        for first, last in chunks:
+            ids, counts, _ = _kept_entries(matrix, has_idf, first, last)
+            distinct_pairs = np.union1d(distinct_pairs, pair_codes(ids, counts))
+    if not len(distinct_pairs):
+        return ranks, raw
     pair_weights = log_tf[distinct_pairs // width] * idf[distinct_pairs % width]
     weight_values, weight_rank = np.unique(pair_weights, return_inverse=True)
-    keys = (weight_rank[pair_index].astype(np.int64) << term_bits) | rank_of[ids]
-    top = _top_keys(rows, keys, rows_in, terms_indexed)
-    present = top >= 0
-    ranks = np.where(present, top & ((1 << term_bits) - 1), -1)
-    raw = (np.where(present, weight_values[np.where(present, top >> term_bits, 0)], 0.0) if len(weight_values)
-           else np.zeros(top.shape))
+    weight_rank = weight_rank.reshape(-1).astype(np.int64)
+    for first, last in chunks:
+        ids, counts, rows = _kept_entries(matrix, has_idf, first, last)
+        pair_index = np.searchsorted(distinct_pairs, pair_codes(ids, counts))
+        keys = (weight_rank[pair_index] << term_bits) | rank_of[ids]
+        del pair_index
+        top = _top_keys(rows, keys, last - first, terms_indexed)
+        present = top >= 0
+        ranks[first:last] = np.where(present, top & ((1 << term_bits) - 1), -1)
+        raw[first:last] = np.where(present, weight_values[np.where(present, top >> term_bits, 0)], 0.0)
     return ranks, raw
 
 
@@ -121,8 +182,9 @@ def _kept_rows(matrix: TermMatrix, df: np.ndarray, terms: list[str], keys: bytes
     redo = (np.frombuffer(keys, dtype=np.uint64).reshape(n, 2)
             != np.frombuffer(old_keys, dtype=np.uint64).reshape(n, 2)).any(axis=1)
     moved = old_df != df  # a term whose IDF changed, or that gained or lost one
-    entry_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))
-    redo[entry_rows[moved[matrix.ids]]] = True
+    moved_entries = np.flatnonzero(moved[matrix.ids])
+    redo[np.searchsorted(matrix.indptr, moved_entries, side="right") - 1] = True
+    del moved_entries
     rank_now = {term: rank for rank, term in enumerate(terms)}
     translate = np.array([rank_now.get(term, -2) for term in previous["terms"]] + [-1], dtype=np.int64)
     ranks = translate[old_ranks]
