@@ -5,7 +5,8 @@
 Contract for templates and other plugins:
 - every published column gets `article.related_articles` (a list of Article objects,
   explicit `related:` picks first) before any page is written;
-- `generator.context["related_index"]` is the build's RelatedIndex (rank anything by id);
+- `generator.context["related_index"]` is the build's RelatedIndex (rank anything by id; its items
+  carry no text, and it keeps no state for the next build: that is written to the cache);
 - the Jinja filter `card_excerpt` gives the plain-text excerpt a card shows.
 """
 
@@ -15,7 +16,7 @@ import gc
 
 from pelican import signals
 
-from .items import excerpt, item_from_article
+from .items import article_text, excerpt, item_from_article
 from .parallel import related_id_lists
 from .ranker import RelatedIndex
 from .settings import read_settings
@@ -51,10 +52,14 @@ def _attach_related(generators) -> None:
             continue
         settings = read_settings(generator.settings)
         by_slug = {article.slug: article for article in articles}
-        index = RelatedIndex((item_from_article(article) for article in articles), settings)
+        # items without their text: each is made from its article when the index reads it
+        index = RelatedIndex((item_from_article(article, with_text=False) for article in articles), settings,
+                             text_of=lambda item, by_slug=by_slug: article_text(by_slug[item.id]))
         lists = related_id_lists(index, [article.slug for article in articles])
+        index.release()  # the state for the next build is written: keep only what ranking needs
         for article in articles:
             article.related_articles = [by_slug[slug] for slug in lists[article.slug]]
+        del lists
         for draft in generator.drafts:
             draft.related_articles = []  # drafts are never written, and never shown as cards
         generator.context["related_index"] = index

@@ -3,8 +3,9 @@
 Tokenising every column is most of the cost of indexing 10,000 columns, and between two
 builds almost every text is unchanged. One file holds the counts of every text of the last
 build as compressed sparse rows (a `TermMatrix`: numpy arrays of term ids and counts, and
-the vocabulary) and each row's text hash. It is marshal (builtin types only, no code runs on
-load) behind a checksum, so a truncated or damaged file is simply ignored and rebuilt. The
+the vocabulary) and each row's text hash: a marshal header (builtin types only, no code runs
+on load) and the arrays' raw bytes, which a build reads as views of the file's bytes, behind
+a checksum, so a truncated or damaged file is simply ignored and rebuilt. The
 tokeniser's own source is part of the checksum input, so changing how text becomes terms
 invalidates the whole cache by itself.
 """
@@ -16,7 +17,7 @@ import marshal
 import os
 import tempfile
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import filterfalse
 from pathlib import Path
@@ -28,7 +29,7 @@ from .forks import map_shares, worker_count
 from .tokens import TermFolder, term_counts
 
 CACHE_FILE_NAME = "terms.marshal"
-_MAGIC = b"ridge-related-terms 2\n"
+_MAGIC = b"ridge-related-terms 3\n"
 _DIGEST_SIZE = 32
 _KEY_SIZE = 16
 
@@ -57,25 +58,7 @@ class TermMatrix:
 
     def take(self, rows: np.ndarray) -> TermMatrix:
         """The rows `rows`, in that order (repeats allowed)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if len(rows) == len(self) and np.array_equal(rows, np.arange(len(self))):
-            return self
-        breaks = np.flatnonzero(np.diff(rows) != 1) + 1
-        if len(breaks) < 64:  # a few runs of consecutive rows (after an edit): copy slices
-            runs = np.split(rows, breaks) if len(rows) else []
-            lengths = self.indptr[rows + 1] - self.indptr[rows]
-            indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-            np.cumsum(lengths, out=indptr[1:])
-            spans = [slice(self.indptr[run[0]], self.indptr[run[-1] + 1]) for run in runs]
-            return TermMatrix(self.vocab, indptr,
-                              np.concatenate([self.ids[span] for span in spans] or [self.ids[:0]]),
-                              np.concatenate([self.counts[span] for span in spans] or [self.counts[:0]]))
-        starts = self.indptr[rows]
-        lengths = self.indptr[rows + 1] - starts
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        index = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=np.int64)
-        return TermMatrix(self.vocab, indptr, self.ids[index], self.counts[index])
+        return take_stacked([self], rows)
 
     def compact(self) -> TermMatrix:
         """The same rows over only the terms they use (as is while nine terms in ten are used)."""
@@ -85,6 +68,58 @@ class TermMatrix:
         renumber = np.cumsum(used, dtype=np.int64) - 1
         vocab = [self.vocab[term] for term in np.flatnonzero(used).tolist()]
         return TermMatrix(vocab, self.indptr, renumber[self.ids].astype(np.int32), self.counts)
+
+
+def take_stacked(matrices: Sequence[TermMatrix], rows: np.ndarray) -> TermMatrix:
+    """The rows `rows` (repeats allowed) of `matrices` stacked, without stacking them.
+
+    Row r of the stack is row r of the first matrix, then the second's rows follow, and so
+    on; the vocabulary is the last one's (each extends the one before). Runs of consecutive
+    rows are copied as slices, so nothing the size of every entry is made besides the result.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    offsets = np.cumsum([0] + [len(matrix) for matrix in matrices])
+    for matrix, offset in zip(matrices, offsets.tolist(), strict=False):
+        if len(rows) == len(matrix) and (not len(rows) or (rows[0] == offset and np.array_equal(
+                rows, np.arange(offset, offset + len(rows))))):
+            if len(matrix) or matrix is matrices[-1]:
+                return TermMatrix(matrices[-1].vocab, matrix.indptr, matrix.ids, matrix.counts)
+    lengths = np.concatenate([np.diff(matrix.indptr) for matrix in matrices])[rows] if len(rows) else rows
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    ids = np.empty(int(indptr[-1]), dtype=np.int32)
+    counts = np.empty(int(indptr[-1]), dtype=np.int32)
+    source = np.searchsorted(offsets, rows, side="right") - 1  # which matrix each row comes from
+    breaks = np.flatnonzero((np.diff(rows) != 1) | (np.diff(source) != 0)) + 1 if len(rows) else rows
+    run_starts = np.r_[0, breaks].astype(np.int64) if len(rows) else rows
+    run_ends = np.r_[breaks, len(rows)].astype(np.int64) if len(rows) else rows
+    for start, end, which in zip(run_starts.tolist(), run_ends.tolist(), source[run_starts].tolist(), strict=True):
+        matrix = matrices[which]
+        first = int(rows[start]) - int(offsets[which])
+        low, high = int(matrix.indptr[first]), int(matrix.indptr[first + end - start])
+        out = int(indptr[start])
+        ids[out:out + high - low] = matrix.ids[low:high]
+        counts[out:out + high - low] = matrix.counts[low:high]
+    return TermMatrix(matrices[-1].vocab, indptr, ids, counts)
+
+
+class LazyTexts(Sequence):
+    """(title, text) pairs made on each access, `make(position)` for each of `positions`.
+
+    Slices stay lazy, so a forked worker makes the texts of its own share: the texts of a
+    whole corpus (75 MB at 10,000 columns) are never all alive at once.
+    """
+
+    def __init__(self, make: Callable[[int], tuple[str, str]], positions: Sequence[int]):
+        self._make, self._positions = make, positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return LazyTexts(self._make, self._positions[index])
+        return self._make(self._positions[index])
 
 
 def _tokeniser_version() -> bytes:
@@ -151,21 +186,27 @@ def tokenise(texts: Sequence[tuple[str, str]], vocab: list[str] | None = None) -
 
 def _decode(data: bytes) -> tuple[list[bytes], TermMatrix] | None:
     start = len(_MAGIC) + _DIGEST_SIZE
-    if not data.startswith(_MAGIC) or len(data) < start:
+    if not data.startswith(_MAGIC) or len(data) < start + 8:
         return None
-    payload = memoryview(data)[start:]
-    if _checksum(payload, _tokeniser_version()) != data[len(_MAGIC):start]:
+    if _checksum(memoryview(data)[start:], _tokeniser_version()) != data[len(_MAGIC):start]:
         return None
     try:
-        keys, vocab, indptr, ids, counts = marshal.loads(payload)
-        rows = len(keys) // _KEY_SIZE
-        matrix = TermMatrix(vocab, np.frombuffer(indptr, dtype=np.int64), np.frombuffer(ids, dtype=np.int32),
-                            np.frombuffer(counts, dtype=np.int32))
+        header_size = int.from_bytes(data[start:start + 8], "little")
+        offset = start + 8 + header_size
+        keys, vocab, rows, entries = marshal.loads(memoryview(data)[start + 8:offset])
+        if not (isinstance(keys, bytes) and isinstance(vocab, list) and rows >= 0 and entries >= 0):
+            return None
+        if offset + 8 * (rows + 1) + 8 * entries != len(data):
+            return None
+        # views of `data`: the arrays are never copied out of the file's bytes
+        indptr = np.frombuffer(data, dtype="<i8", count=rows + 1, offset=offset)
+        ids = np.frombuffer(data, dtype="<i4", count=entries, offset=offset + 8 * (rows + 1))
+        counts = np.frombuffer(data, dtype="<i4", count=entries, offset=offset + 8 * (rows + 1) + 4 * entries)
+        matrix = TermMatrix(vocab, indptr, ids, counts)
     except (EOFError, ValueError, TypeError):
         return None
-    if (len(keys) % _KEY_SIZE or len(matrix.indptr) != rows + 1 or matrix.indptr[0] != 0
-            or matrix.indptr[-1] != len(matrix.ids) or len(matrix.ids) != len(matrix.counts)
-            or np.any(np.diff(matrix.indptr) < 0)
+    if (len(keys) % _KEY_SIZE or len(keys) // _KEY_SIZE != rows or matrix.indptr[0] != 0
+            or matrix.indptr[-1] != len(matrix.ids) or np.any(np.diff(matrix.indptr) < 0)
             or (len(matrix.ids) and not 0 <= int(matrix.ids.min()) <= int(matrix.ids.max()) < len(vocab))):
         return None
     return [keys[k:k + _KEY_SIZE] for k in range(0, len(keys), _KEY_SIZE)], matrix
@@ -190,14 +231,25 @@ def load_entries(path: Path) -> dict[bytes, dict[str, int]]:
 
 
 def save_matrix(path: Path, keys: Sequence[bytes], matrix: TermMatrix) -> None:
-    """Write atomically (temp file + rename): a concurrent build reads an old or new file, never half."""
-    payload = marshal.dumps([b"".join(keys), matrix.vocab, matrix.indptr.tobytes(),
-                             matrix.ids.astype(np.int32).tobytes(), matrix.counts.astype(np.int32).tobytes()])
+    """Write atomically (temp file + rename): a concurrent build reads an old or new file, never half.
+
+    A small marshal header (keys, vocabulary, sizes), then the arrays' own bytes, written
+    from the arrays themselves: no copy of the whole payload is made in memory.
+    """
+    header = marshal.dumps([b"".join(keys), matrix.vocab, len(matrix), len(matrix.ids)])
+    parts = [len(header).to_bytes(8, "little"), header,
+             *(memoryview(np.ascontiguousarray(array, dtype=dtype)).cast("B")
+               for array, dtype in ((matrix.indptr, "<i8"), (matrix.ids, "<i4"), (matrix.counts, "<i4")))]
+    digest = hashlib.blake2b(key=_tokeniser_version(), digest_size=_DIGEST_SIZE)
+    for part in parts:
+        digest.update(part)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".terms-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as temp:
-            temp.write(_MAGIC + _checksum(payload, _tokeniser_version()) + payload)
+            temp.write(_MAGIC + digest.digest())
+            for part in parts:
+                temp.write(part)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
@@ -226,20 +278,22 @@ def cached_term_rows(texts: Sequence[tuple[str, str]], cache_dir: Path | None) -
     if keys == old_keys:
         return old, 0, b"".join(keys)  # the same texts in the same order (a build with no text edited)
     row_of = dict(zip(old_keys, range(len(old_keys)), strict=True))
-    missing = {key: pair for key, pair in zip(keys, texts, strict=True) if key not in row_of}
-    source = old
+    missing: dict[bytes, int] = {}  # key -> a position with that text
+    for position, key in enumerate(keys):
+        if key not in row_of:
+            missing[key] = position
+    source = [old]
     if missing:
-        new = tokenise(list(missing.values()), list(old.vocab))
+        new = tokenise(LazyTexts(texts.__getitem__, list(missing.values())), list(old.vocab))
         for key in missing:
             row_of[key] = len(row_of)
-        source = TermMatrix(new.vocab, np.concatenate([old.indptr, new.indptr[1:] + old.indptr[-1]]),
-                            np.concatenate([old.ids, new.ids]), np.concatenate([old.counts, new.counts]))
-    matrix = source.take(np.fromiter(map(row_of.__getitem__, keys), dtype=np.int64, count=len(keys)))
+        source = [old, new]  # rows of `new` follow those of `old` (`take_stacked`)
+    matrix = take_stacked(source, np.fromiter(map(row_of.__getitem__, keys), dtype=np.int64, count=len(keys)))
     fresh = dict.fromkeys(keys)
     if fresh.keys() != set(old_keys) or len(old_keys) != len(fresh):
         try:
-            rows = matrix if len(fresh) == len(keys) else source.take(
-                np.fromiter(map(row_of.__getitem__, fresh), dtype=np.int64, count=len(fresh)))
+            rows = matrix if len(fresh) == len(keys) else take_stacked(
+                source, np.fromiter(map(row_of.__getitem__, fresh), dtype=np.int64, count=len(fresh)))
             save_matrix(path, list(fresh), rows.compact())
         except OSError:
             pass  # a read-only or full disk costs speed next time, never the build

@@ -24,13 +24,20 @@ def item_text(standfirst: str, body_html: str) -> str:
     return f"{standfirst} {html.unescape(_TAG.sub(' ', body_html))}"
 
 
-def item_from_article(article) -> Item:
+def article_text(article) -> str:
+    """What the text signal reads of a Pelican Article (see `item_from_article`)."""
+    return item_text(getattr(article, "standfirst", "") or "", getattr(article, "_content", "") or "")
+
+
+def item_from_article(article, with_text: bool = True) -> Item:
     """An Item for a Pelican Article (duck-typed: anything with the column attributes).
 
     Reads the raw `_content`, never `content`: reading `content` memoizes it before other
     plugins have finished changing it (see DESIGN.md, known traps). Leaves `url` empty: the
     build's cards link the Article itself, and Pelican works a URL out afresh on every read
     (at 10,000 columns that alone took 1.4 s), before other plugins are done changing it.
+    Without `with_text` the text is left empty: the build makes each text when the index reads
+    it (`article_text`), so 10,000 of them are never held at once.
     """
     return Item(
         id=article.slug,
@@ -38,7 +45,7 @@ def item_from_article(article) -> Item:
         section=getattr(article, "section", "") or getattr(article.category, "slug", ""),
         tags=tuple(tag.name for tag in getattr(article, "tags", ())),
         authors=tuple(getattr(article, "author_ids", ()) or (author.slug for author in article.authors)),
-        text=item_text(getattr(article, "standfirst", "") or "", getattr(article, "_content", "") or ""),
+        text=article_text(article) if with_text else "",
         date=article.date,
         related=tuple(getattr(article, "related_slugs", ())),
     )

@@ -20,13 +20,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from itertools import repeat
-from operator import itemgetter, mul
+from operator import attrgetter, itemgetter, mul
 from pathlib import Path
 
-from .cache import cached_term_rows
+import numpy as np
+
+from .cache import LazyTexts, cached_term_rows
 from .settings import SIGNALS, RelatedSettings
 from .state import previous_state
 from .tokens import tag_key
@@ -120,9 +122,15 @@ def _impact_order(lists: dict[str, list[tuple[int, float]]], cap: int
 
 
 def _text_vectors(items: list[Item], tuning: Tuning, cache_dir: Path | None = None,
-                  previous: dict | None = None) -> tuple[TextIndex, int]:
-    """The TF-IDF vectors and postings of every item's title and text (`vectors.py`)."""
-    matrix, tokenised, keys = cached_term_rows([(item.title, item.text) for item in items], cache_dir)
+                  previous: dict | None = None, text_of: Callable[[Item], str] | None = None
+                  ) -> tuple[TextIndex, int]:
+    """The TF-IDF vectors and postings of every item's title and text (`vectors.py`).
+
+    Each text is made (`text_of`, default `Item.text`) when it is read, one at a time.
+    """
+    text_of = text_of or attrgetter("text")
+    texts = LazyTexts(lambda position: (items[position].title, text_of(items[position])), range(len(items)))
+    matrix, tokenised, keys = cached_term_rows(texts, cache_dir)
     return text_index(matrix, tuning.terms_indexed, tuning.terms_per_item, tuning.postings_cap,
                       tuning.max_df_ratio, keys, previous), tokenised
 
@@ -190,7 +198,10 @@ _Entry = tuple[float, int, tuple[float, float, float, float], float, float]
 class RelatedIndex:
     """All published items, indexed once per build; ask it for any item's related list."""
 
-    def __init__(self, items: Iterable[Item], settings: RelatedSettings, tuning: Tuning | None = None):
+    def __init__(self, items: Iterable[Item], settings: RelatedSettings, tuning: Tuning | None = None,
+                 text_of: Callable[[Item], str] | None = None):
+        """`text_of(item)`, when given, is each item's text instead of `item.text`: the build
+        passes items without text and makes each one from its article when it is read."""
         self.settings = settings
         self.tuning = tuning or Tuning()
         # sorted by id: positions, postings and ties do not depend on the order files were read
@@ -203,9 +214,21 @@ class RelatedIndex:
         # the last build's state (`state.py`) when it was for these items, settings and code
         self._previous = previous_state(self) if settings.cache_dir is not None else {}
         # how many texts this build had to tokenise (the rest came from the cache)
-        self._text, self.tokenised = _text_vectors(self.items, self.tuning, settings.cache_dir, self._previous)
+        self._text, self.tokenised = _text_vectors(self.items, self.tuning, settings.cache_dir, self._previous,
+                                                    text_of)
         self.reranked = 0  # how many lists `parallel.related_id_lists` last had to rank
         self._tags = _tag_vectors(self.items, self.tuning)
+
+    def release(self) -> None:
+        """Drop what only the saved state needed (the last build's state, the term arrays).
+
+        Ranking still works; `state.snapshot` of a released index does not. The build calls
+        this once every list is attached, so the index it keeps in the context stays small.
+        """
+        self._previous = {}
+        text, none = self._text, np.zeros(0, dtype=np.int64)
+        self._text = replace(text, ranks=none.reshape(len(self.items), 0), raw=none.reshape(len(self.items), 0),
+                             posting_terms=none, posting_items=none, vocab=[], df=none, keys=b"")
 
     def __contains__(self, item_id: str) -> bool:
         return item_id in self.position
