@@ -183,3 +183,25 @@ def test_one_edit_rewrites_one_shard(tmp_path):
     assert len(changed) == 1
     parse_files(files, cache, workers=1)  # nothing changed: nothing written
     assert [p for p in shard_files(cache) if (p.stat().st_ino, p.stat().st_mtime_ns) != stamps.get(p)] == changed
+
+
+def test_checks_cached_with_the_parse_give_the_same_errors_and_models(content_copy, tmp_path):
+    from content_model.validate import FileChecker
+
+    bad = content_copy / "columns" / "broken.md"
+    bad.write_text("---\ntitle: ''\ndate: soon\nsection: politics\nauthors: [nobody]\n"
+                   "related: [broken]\nlink: javascript:alert(1)\n---\nText.\n", encoding="utf-8")
+    files = content_files(content_copy)
+    cache = tmp_path / "parsed.pickle"
+    fresh_index, fresh_errors = validate_content(content_copy, TZ)
+    for _ in range(2):  # parsed and checked, then both from the cache
+        parses = parse_files(files, cache, checker=FileChecker(TZ))
+        assert all(done.checked is not None for done in parses.values())
+        index, errors = validate_content(content_copy, TZ, parses, files)
+        assert sorted(errors) == sorted(fresh_errors) and any(e.path.endswith("broken.md") for e in errors)
+        assert index.models == fresh_index.models and list(index.columns) == list(fresh_index.columns)
+    # checked in another time zone: not used, checked again
+    other = dt.timezone(dt.timedelta(hours=-5))
+    parses = parse_files(files, cache, checker=FileChecker(other))
+    again, _ = validate_content(content_copy, other, parses, files)
+    assert again.models == validate_content(content_copy, other)[0].models

@@ -14,7 +14,7 @@ from .dates import site_timezone
 from .errors import ContentError, ContentErrors
 from .parse_cache import content_cache_file, parse_files
 from .reader import ColumnReader
-from .validate import SiteIndex, content_files, validate_content
+from .validate import FileChecker, SiteIndex, content_files, validate_content
 
 __all__ = ["ContentError", "ContentErrors", "SiteIndex", "content_validation", "register", "validate_content"]
 
@@ -39,8 +39,12 @@ def validate_site(generator) -> None:
     # reader then only looks the results up.
     cache_root = settings.get("CACHE_ROOT")
     cache_file = content_cache_file(Path(cache_root) / "content", content_dir) if cache_root else None
-    parses = parse_files(content_files(content_dir), cache_file)
-    index, errors = validate_content(content_dir, site_timezone(settings["TIMEZONE"]), parses)
+    tz = site_timezone(settings["TIMEZONE"])
+    files = content_files(content_dir)
+    # each file's own checks run with its parse and are cached with it: an unchanged file
+    # is not validated again; the checks across files (unknown authors, slugs...) always run
+    parses = parse_files(files, cache_file, checker=FileChecker(tz))
+    index, errors = validate_content(content_dir, tz, parses, files)
     for _receiver, extra in content_validation.send(index, settings=settings):
         errors += extra or []
     if errors:

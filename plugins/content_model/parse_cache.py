@@ -19,7 +19,7 @@ import logging
 import os
 import pickle
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -47,7 +47,7 @@ MARKDOWN_EXTENSIONS = [
 
 # Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN_FILES = 24
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 SHARDS = 32
 
 
@@ -61,6 +61,9 @@ class FileParse:
     word_count: int
     first_paragraph: str  # plain text of the first paragraph, cut for a standfirst
     body_problems: tuple[ContentError, ...] = ()  # `check_body` on the body
+    # The file's own checks (schema, links, slug: see `validate.FileChecker`), done with the
+    # parse when `parse_files` is given a checker, so an unchanged file is not checked again.
+    checked: object = None
 
 
 def new_markdown() -> markdown.Markdown:
@@ -88,9 +91,16 @@ def _process_markdown() -> markdown.Markdown:
     return new_markdown()
 
 
-def _parse_job(job: tuple[str, str]) -> FileParse:
-    path, display = job
-    return parse_bytes(Path(path).read_bytes(), display, _process_markdown())
+def _parse_job(job: tuple[str, str, Callable | None]) -> FileParse:
+    path, display, checker = job
+    return _parse_and_check(Path(path), display, _process_markdown(), checker)
+
+
+def _parse_and_check(path: Path, display: str, md: markdown.Markdown, checker: Callable | None) -> FileParse:
+    done = parse_bytes(path.read_bytes(), display, md)
+    if checker is not None:
+        done = replace(done, checked=checker(path, display, done))
+    return done
 
 
 @functools.cache
@@ -149,11 +159,12 @@ def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
     return cache_file
 
 
-def _load_shard(path: Path) -> dict[tuple[str, str], FileParse]:
+def _load_shard(path: Path, context: str | None) -> dict[tuple[str, str], FileParse]:
     try:
         with path.open("rb") as handle:
             stored = pickle.load(handle)
-        if not (isinstance(stored, dict) and stored.get("version") == version_key()):
+        if not (isinstance(stored, dict) and stored.get("version") == version_key()
+                and stored.get("context") == context):
             return {}
         entries = stored["entries"]
         return entries if isinstance(entries, dict) else {}
@@ -162,13 +173,16 @@ def _load_shard(path: Path) -> dict[tuple[str, str], FileParse]:
         return {}
 
 
-def load_cache(cache_file: Path | None) -> dict[tuple[str, str], FileParse]:
-    """The entries saved by the last build, or nothing when missing, stale or unreadable."""
+def load_cache(cache_file: Path | None, context: str | None = None) -> dict[tuple[str, str], FileParse]:
+    """The entries saved by the last build, or nothing when missing, stale or unreadable.
+
+    `context` is the checker's key (see `parse_files`): entries checked in another context
+    (another site time zone, or no checks) are not used."""
     if cache_file is None:
         return {}
     entries: dict[tuple[str, str], FileParse] = {}
     for path in shard_files(cache_file):
-        entries.update(_load_shard(path))
+        entries.update(_load_shard(path, context))
     return entries
 
 
@@ -181,7 +195,7 @@ def _write_atomically(path: Path, payload: object) -> None:
 
 
 def save_cache(cache_file: Path, entries: dict[tuple[str, str], FileParse],
-               before: dict[tuple[str, str], FileParse] | None = None) -> None:
+               before: dict[tuple[str, str], FileParse] | None = None, context: str | None = None) -> None:
     """Write the shards whose entries differ from `before` (all when not given); failures only warn."""
     shards: dict[int, dict] = {index: {} for index in range(SHARDS)}
     for key, value in entries.items():
@@ -196,7 +210,7 @@ def save_cache(cache_file: Path, entries: dict[tuple[str, str], FileParse],
             if before is not None and shard.keys() == old[index] and (shard or not path.exists()):
                 continue
             if shard:
-                _write_atomically(path, {"version": version_key(), "entries": shard})
+                _write_atomically(path, {"version": version_key(), "context": context, "entries": shard})
             else:
                 path.unlink(missing_ok=True)
     except OSError as exc:
@@ -210,12 +224,12 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _parse_many(jobs: list[tuple[str, str]], workers: int) -> list[FileParse]:
+def _parse_many(jobs: list[tuple[str, str, Callable | None]], workers: int) -> list[FileParse]:
     if not jobs:
         return []
     if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES:
         md = new_markdown()
-        return [parse_bytes(Path(path).read_bytes(), display, md) for path, display in jobs]
+        return [_parse_and_check(Path(path), display, md, checker) for path, display, checker in jobs]
     # fork: workers start at once with the parent's imports; results come back as plain data
     chunk = max(1, min(64, len(jobs) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
@@ -223,15 +237,21 @@ def _parse_many(jobs: list[tuple[str, str]], workers: int) -> list[FileParse]:
 
 
 def parse_files(
-    files: Iterable[tuple[Path, str]], cache_file: Path | None = None, workers: int | None = None
+    files: Iterable[tuple[Path, str]], cache_file: Path | None = None, workers: int | None = None,
+    checker: Callable | None = None,
 ) -> dict[Path, FileParse]:
     """Parse each (path, display) pair, reusing cached results for unchanged bytes.
 
     The returned mapping is keyed by the path as given. The cache file, when given, is
     rewritten only when its entries change: new parses, or files that are gone.
+
+    `checker(path, display, parse)`, when given, runs on each new parse (in the workers) and
+    its result is kept as `checked`; its `key` attribute names everything besides the bytes
+    that the result depends on (cached results with another key are not used).
     """
     files = list(files)
-    cached = load_cache(cache_file)
+    context = getattr(checker, "key", None) if checker is not None else None
+    cached = load_cache(cache_file, context)
     results: dict[Path, FileParse] = {}
     keep: dict[tuple[str, str], FileParse] = {}
     misses: list[tuple[Path, str]] = []
@@ -243,11 +263,11 @@ def parse_files(
         else:
             results[path] = hit
             keep[key] = hit
-    parsed = _parse_many([(str(path), display) for path, display in misses],
+    parsed = _parse_many([(str(path), display, checker) for path, display in misses],
                          available_cores() if workers is None else workers)
     for (path, display), result in zip(misses, parsed, strict=True):
         results[path] = result
         keep[(display, result.digest)] = result
     if cache_file is not None and keep.keys() != cached.keys():
-        save_cache(cache_file, keep, cached)
+        save_cache(cache_file, keep, cached, context)
     return results

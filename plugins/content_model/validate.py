@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .body_check import check_body
-from .catalog import Catalog, display_path, image_problem, load_catalog
+from .catalog import Catalog, image_problem, load_catalog
 from .errors import ContentError
 from .frontmatter import ParsedFile, YamlDocument, parse_content_file
 from .links import check_front_matter_links
@@ -50,11 +50,40 @@ class SiteIndex:
     models: dict[Path, ColumnMeta | PageMeta] = field(default_factory=dict)
 
 
+MODELS: dict[str, type[BaseModel]] = {"columns": ColumnMeta, "pages": PageMeta}
+
+
 def content_files(content_dir: Path) -> list[tuple[Path, str]]:
     """The Markdown files validation reads, in its order, with their display paths."""
     content_dir = Path(content_dir)
-    return [(path, display_path(path, content_dir))
-            for folder in ("columns", "pages") for path in sorted((content_dir / folder).rglob("*.md"))]
+    files = []
+    for folder in MODELS:
+        top = content_dir / folder
+        prefix = f"{Path(content_dir.name) / folder}/"
+        cut = len(str(top)) + 1
+        # `display_path`, without a relative_to per file: every path found is under `top`
+        files += [(path, prefix + str(path)[cut:]) for path in sorted(top.rglob("*.md"))]
+    return files
+
+
+class FileChecker:
+    """The checks on one Markdown file that need nothing but its bytes and the site's time
+    zone (schema, links, body, slug), run as the file is parsed and kept in the parse cache.
+
+    Called as `parse_cache.parse_files(..., checker=FileChecker(tz))`; the result is
+    `(key, model name, model or None, slug, errors)`, or None outside columns/ and pages/."""
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self.key = f"checked|{tz!r}"
+
+    def __call__(self, path: Path, display: str, done: FileParse) -> tuple | None:
+        parts = display.split("/", 2)
+        model = MODELS.get(parts[1]) if len(parts) == 3 else None
+        if model is None:
+            return None
+        doc = check_document(path, display, done.parsed, model, {"tz": self.tz}, list(done.body_problems))
+        return self.key, model.__name__, doc.meta, doc.slug, tuple(doc.errors)
 
 
 @dataclass
@@ -144,12 +173,15 @@ def _check_related(columns: dict[str, ColumnRecord]) -> list[ContentError]:
 
 
 def validate_content(
-    content_dir: Path, tz: dt.tzinfo, parses: Mapping[Path, FileParse] | None = None
+    content_dir: Path, tz: dt.tzinfo, parses: Mapping[Path, FileParse] | None = None,
+    files: list[tuple[Path, str]] | None = None,
 ) -> tuple[SiteIndex, list[ContentError]]:
     """Every problem in every file, in one pass.
 
     `parses` (from `parse_cache.parse_files`) saves reading and parsing the files again;
-    files missing from it are parsed here.
+    files missing from it are parsed here. A parse made with `FileChecker(tz)` brings its
+    file's own checks, so only the checks across files run. `files` is `content_files(content_dir)`
+    when the caller has it already.
     """
     content_dir = Path(content_dir)
     context = {"tz": tz}
@@ -157,6 +189,8 @@ def validate_content(
     index = SiteIndex(catalog)
     first_seen: dict[str, str] = {}
     parses = parses or {}
+    checker_key = FileChecker(tz).key
+    displays = dict(files if files is not None else content_files(content_dir))
 
     def parse(path: Path, display: str) -> ParsedFile:
         done = parses.get(path)
@@ -166,12 +200,20 @@ def validate_content(
         return parse_content_file(path, display)
 
     def check(path: Path, model: type[BaseModel]) -> tuple[str, CheckedDocument]:
-        display = display_path(path, content_dir)
+        display = displays[path]
         done = parses.get(path)  # checked when parsed; the body itself is not kept
+        checked = done.checked if done is not None else None
+        if checked is not None and checked[:2] == (checker_key, model.__name__):
+            index.parses[path] = done
+            _, _, meta, slug, errors = checked
+            return display, CheckedDocument(done.parsed, meta, slug, list(errors))
         body_problems = list(done.body_problems) if done is not None else None
         return display, check_document(path, display, parse(path, display), model, context, body_problems)
 
-    for path in sorted((content_dir / "columns").rglob("*.md")):
+    under = {folder: f"{content_dir / folder}/" for folder in MODELS}
+    columns = [path for path in displays if str(path).startswith(under["columns"])]
+    pages = [path for path in displays if str(path).startswith(under["pages"])]
+    for path in columns:
         display, doc = check(path, ColumnMeta)
         errors += doc.errors
         if doc.meta is None:
@@ -190,7 +232,7 @@ def validate_content(
 
     errors += _check_related(index.columns)
 
-    for path in sorted((content_dir / "pages").rglob("*.md")):
+    for path in pages:
         display, doc = check(path, PageMeta)
         errors += doc.errors
         if doc.meta is None:

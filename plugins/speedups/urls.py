@@ -29,16 +29,40 @@ class _RemembersUrls:
         return known
 
 
+class _RemembersSourcePath:
+    def get_relative_source_path(self, source_path: str | None = None) -> str | None:
+        """Pelican's answer, remembered for this object's own source path: Pelican asks for it
+        about six times per article (each time two `abspath` and a `relpath`)."""
+        path = source_path or self.source_path
+        if path is None or path != self.__dict__.get("source_path"):
+            return super().get_relative_source_path(source_path)
+        key = (path, self.settings["PATH"])
+        known = self.__dict__.get("_speedups_source_path")
+        if known is None or known[0] != key:
+            known = self.__dict__["_speedups_source_path"] = (key, super().get_relative_source_path(source_path))
+        return known[1]
+
+
 # Same class names as Pelican's: `Content._expand_settings` picks the URL setting by name.
-class Article(_RemembersUrls, contents.Article):
+class ReadArticle(_RemembersSourcePath, contents.Article):
+    """What the articles generator makes while it reads (see `generator._linear_reading`)."""
+
+
+ReadArticle.__name__ = "Article"
+
+
+class Article(_RemembersUrls, ReadArticle):
     pass
+
+
+Article.__name__ = "Article"
 
 
 class Page(_RemembersUrls, contents.Page):
     pass
 
 
-_FROZEN = {contents.Article: Article, contents.Page: Page}
+_FROZEN = {contents.Article: Article, ReadArticle: Article, contents.Page: Page}
 
 _CONTENT_LISTS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
                   "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations")
