@@ -153,34 +153,49 @@ def _tokenise(share: Sequence[tuple[str, str]]) -> list:
         lengths.append(len(row))
         ids.extend(map(number.__getitem__, row))
         counts.extend(row.values())
-    return [list(number), lengths, ids.tobytes(), counts.tobytes()]
+    return [list(number), lengths, ids, counts]  # arrays travel through marshal as bytes
+
+
+_ROWS_PER_SCATTER = 4096  # rows of a share placed at once (bounds the index arrays)
 
 
 def tokenise(texts: Sequence[tuple[str, str]], vocab: list[str] | None = None) -> TermMatrix:
-    """Term counts of each (title, text), on every core, as rows over `vocab` (extended in place)."""
+    """Term counts of each (title, text), on every core, as rows over `vocab` (extended in place).
+
+    Each share's ids are renumbered and placed a few thousand rows at a time, straight from
+    the bytes the worker sent: besides the result, only the shares' own arrays are alive.
+    """
     vocab = [] if vocab is None else vocab
     number = dict(zip(vocab, range(len(vocab)), strict=True))
     workers = worker_count(len(texts))
+    shares = map_shares(_tokenise, texts, workers)
     lengths = np.zeros(len(texts), dtype=np.int64)
-    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-    for share, (local, share_lengths, ids, counts) in enumerate(map_shares(_tokenise, texts, workers)):
-        to_global = np.array([number.setdefault(term, len(number)) for term in local], dtype=np.int32)
+    for share, (_, share_lengths, _, _) in enumerate(shares):
         lengths[share::workers] = share_lengths
-        parts.append((share, np.asarray(share_lengths, dtype=np.int64),
-                      to_global[np.frombuffer(ids, dtype=np.int32)], np.frombuffer(counts, dtype=np.int32)))
-    vocab.extend(list(number)[len(vocab):])
     indptr = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
+    del lengths
     all_ids = np.empty(indptr[-1], dtype=np.int32)
     all_counts = np.empty(indptr[-1], dtype=np.int32)
-    for share, share_lengths, ids, counts in parts:
-        # rows share, share + workers, ...: scatter each share's entries to where its rows go
+    for share in range(len(shares)):
+        local, share_lengths, ids, counts = shares[share]
+        shares[share] = None  # each share's arrays go as soon as they are placed
+        to_global = np.array([number.setdefault(term, len(number)) for term in local], dtype=np.int32)
+        ids, counts = np.frombuffer(ids, dtype=np.int32), np.frombuffer(counts, dtype=np.int32)
+        share_lengths = np.asarray(share_lengths, dtype=np.int64)
+        local_starts = np.zeros(len(share_lengths) + 1, dtype=np.int64)
+        np.cumsum(share_lengths, out=local_starts[1:])
         starts = indptr[share::workers][: len(share_lengths)]
-        local_starts = np.zeros(len(share_lengths), dtype=np.int64)
-        np.cumsum(share_lengths[:-1], out=local_starts[1:])
-        index = np.repeat(starts - local_starts, share_lengths) + np.arange(len(ids), dtype=np.int64)
-        all_ids[index] = ids
-        all_counts[index] = counts
+        # rows share, share + workers, ...: scatter each share's entries to where its rows go
+        for first in range(0, len(share_lengths), _ROWS_PER_SCATTER):
+            last = min(len(share_lengths), first + _ROWS_PER_SCATTER)
+            low, high = int(local_starts[first]), int(local_starts[last])
+            index = np.repeat(starts[first:last] - local_starts[first:last], share_lengths[first:last])
+            index += np.arange(low, high, dtype=np.int64)
+            all_ids[index] = to_global[ids[low:high]]
+            all_counts[index] = counts[low:high]
+        del local, ids, counts
+    vocab.extend(list(number)[len(vocab):])
     return TermMatrix(vocab, indptr, all_ids, all_counts)
 
 

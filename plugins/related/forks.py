@@ -43,12 +43,17 @@ def map_shares(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], worke
     results: list[Any] = [work(items[0::workers])]
     for share, pid, read_end in children:
         with os.fdopen(read_end, "rb") as pipe:
-            payload = pipe.read()
+            try:  # straight from the pipe: no copy of the whole payload is held besides the result
+                result, received = marshal.load(pipe), True
+            except (EOFError, ValueError, TypeError):
+                result, received = None, False
         _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0 or not payload:
+        if os.waitstatus_to_exitcode(status) != 0 or not received:
+            result = None
             results.append(work(items[share::workers]))  # a worker died: do its share here
         else:
-            results.append(marshal.loads(payload))
+            results.append(result)
+        del result
     return results
 
 
