@@ -146,7 +146,8 @@ def save_state(path: Path, state: dict, lists: Mapping[str, Sequence[str]]) -> N
         return
     try:
         with os.fdopen(handle, "wb") as temp:
-            temp.write(_MAGIC + _checksum(payload) + payload)
+            temp.write(_MAGIC + _checksum(payload))
+            temp.write(payload)  # not joined to the header: no second copy of the payload
         os.replace(temp_name, path)
     except OSError:
         Path(temp_name).unlink(missing_ok=True)
