@@ -89,3 +89,34 @@ def test_items_from_plain_records_with_cta_footer_and_story_kind(tmp_path):
     assert [t.label for t in item.categories] == ["Economy"]
     story = item_from_content(_column(kind="story"), settings, IdRegistry(), tmp_path, tz, footer_for=lambda c: None)
     assert story.kind == "story" and story.item_id == f"tag:{ENTITY}:story/t"
+
+
+def test_content_html_is_pelicans_content_and_skips_only_the_link_pass_that_cannot_apply():
+    from feeds import content_html
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    settings = {**DEFAULT_CONFIG, "SITEURL": "https://s.example"}
+    context = {"localsiteurl": "", "generated_content": {}, "static_content": {}, "static_links": set()}
+    metadata = {"title": "T", "date": dt.datetime(2026, 1, 2, 9, 0)}
+
+    def article(html: str, cls: type = Article) -> Article:
+        return cls(html, metadata=dict(metadata), settings=settings, context=context, source_path="/c/t.md")
+
+    plain = article('<p>Plain <a href="/columns/x/">x</a> &amp; <img src="/i.jpg"></p>')
+    assert content_html(plain) == plain.content and content_html(plain) is plain._content
+    linked = article('<p><a href="{filename}/other.md">other</a> | <a href="{tag}energy">energy</a></p>')
+    assert content_html(linked) == linked.content  # read through Pelican: "{" is there
+    assert content_html(article("")) == "" == (article("").content or "")
+
+    class Decorated(Article):
+        def _get_content(self):
+            return self._content + "<p>added</p>"
+
+    decorated = article("<p>Plain</p>", Decorated)
+    assert content_html(decorated) == decorated.content == "<p>Plain</p><p>added</p>"
+    story = SimpleNamespace(content="<p>A story</p>")
+    assert content_html(story) == "<p>A story</p>"
+    other_links = article("<p>Plain</p>")
+    other_links.settings = {**settings, "INTRASITE_LINK_REGEX": "[<](?P<what>.*?)[>]"}
+    assert content_html(other_links) == other_links.content

@@ -29,7 +29,7 @@ from .cache import (
 )
 from .forks import map_in_forks, worker_count
 from .ids import IdRegistry, IdRequest, find_clashes
-from .records import FooterFor, ItemSource, Terms, item_from_source, item_updated, read_source
+from .records import FooterFor, HtmlOf, ItemSource, Terms, item_from_source, item_updated, read_source
 from .settings import FeedSettings
 from .writer import EntrySerializer, EntryXml, FeedSpec, feed_documents
 
@@ -229,7 +229,7 @@ class FeedReport:
     registry_saved: bool
     feeds_made: int = 0
     feeds_kept: int = 0  # inputs unchanged since the files in the output were made (cache.py)
-    seconds: dict[str, float] = field(default_factory=dict)  # by phase
+    seconds: dict[str, float] = field(default_factory=dict)  # by phase; NAME_cpu: this process's CPU
 
 
 # Below these, forking costs more than it saves.
@@ -249,12 +249,14 @@ def write_all_feeds(
     stories_url: str = "stories/",
     cache_dir: Path | None = None,
     workers: int | None = None,
+    html_of: HtmlOf | None = None,
 ) -> FeedReport:
     """Resolve ids, plan, and write every feed; record new ids in the registry file.
 
     With `cache_dir`, a feed whose inputs are those of its files in the output is kept as it
     is (cache.py). The rest is made on `workers` processes (default: every core): each item's
-    entry once (`EntrySerializer`), then the feeds from those bytes.
+    entry once (`EntrySerializer`), then the feeds from those bytes. `html_of(content)`, when
+    given, stands in for `content.content`.
     """
     clock = _Clock()
     registry = IdRegistry.load(settings.id_registry)
@@ -262,7 +264,7 @@ def write_all_feeds(
     plan = [entry for entry in plan_feeds(articles, stories, ids, settings, section_descriptions, stories_url)
             if entry.contents]
     clock.lap("plan")
-    job = _Job(settings, content_dir, tz, footer_for, ids, workers, keyed=cache_dir is not None)
+    job = _Job(settings, content_dir, tz, footer_for, html_of, ids, workers, keyed=cache_dir is not None)
     place = OutputPlace.of(output_dir)
     records = FeedRecords.open(cache_dir, place, build_key(settings, tz, footer_for is not None))
     if records.old:  # a feed can only be kept if it has a record: else skip the keys until made
@@ -270,8 +272,7 @@ def write_all_feeds(
     clock.lap("keys")
     to_make = [entry for entry in plan if not records.keep(entry, job.keys)]
     clock.lap("keep")
-    made = job.make_feeds(to_make, place)
-    clock.lap("make")
+    made = job.make_feeds(to_make, place, clock)
     for entry, paths in zip(to_make, made, strict=True):
         records.made(entry, paths, job.keys)
     records.save()
@@ -283,13 +284,16 @@ def write_all_feeds(
 
 
 class _Clock:
+    """Wall and CPU seconds (this process) of each phase."""
+
     def __init__(self) -> None:
         self.laps: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self._last = time.perf_counter(), time.process_time()
 
     def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = now - self._last
+        now = time.perf_counter(), time.process_time()
+        self.laps[name] = now[0] - self._last[0]
+        self.laps[f"{name}_cpu"] = now[1] - self._last[1]
         self._last = now
 
 
@@ -306,8 +310,9 @@ class _Job:
     """
 
     def __init__(self, settings: FeedSettings, content_dir: Path, tz: dt.tzinfo, footer_for: FooterFor | None,
-                 ids: dict[int, str], workers: int | None, keyed: bool) -> None:
+                 html_of: HtmlOf | None, ids: dict[int, str], workers: int | None, keyed: bool) -> None:
         self.settings, self.content_dir, self.tz, self.footer_for = settings, content_dir, tz, footer_for
+        self.html_of = html_of
         self.ids, self.workers, self.keyed = ids, workers, keyed
         self.terms = Terms(settings.site_url)
         self.sources: dict[int, ItemSource] = {}
@@ -319,8 +324,12 @@ class _Job:
         if found is None:
             found = self.sources[id(content)] = read_source(
                 content, self.ids[id(content)], self.settings, self.content_dir, self.tz, self.footer_for,
-                self.terms)
+                self.terms, self.html_of)
         return found
+
+    def updated(self, content: object) -> dt.datetime:
+        source = self.sources.get(id(content))
+        return source.updated if source is not None else item_updated(content, self.tz)
 
     def compute_keys(self, contents: list[object]) -> None:
         # Here, not in forked children: a child pays a copy-on-write page fault for nearly
@@ -328,7 +337,7 @@ class _Job:
         for content in contents:
             self.keys[id(content)] = self.source(content).key()
 
-    def make_feeds(self, entries: list[FeedPlanEntry], place: OutputPlace) -> list[list[str]]:
+    def make_feeds(self, entries: list[FeedPlanEntry], place: OutputPlace, clock: _Clock) -> list[list[str]]:
         """Write the feeds of `entries`; the paths (below the site root) written for each."""
         if not entries:
             return []
@@ -353,7 +362,7 @@ class _Job:
         for content, (key, atom, rss) in zip(needed, made, strict=True):
             self.keys[id(content)] = key
             xml[id(content)] = EntryXml(atom, rss)
-        tz = self.tz
+        clock.lap("entries")
 
         def write_share(share: Sequence[FeedPlanEntry]) -> list[list[str]]:
             written = []
@@ -362,7 +371,7 @@ class _Job:
                 json_items = None
                 if entry.spec.json_path:
                     json_items = [item_from_source(self.source(c), settings, content_dir) for c in contents]
-                updated = max(item_updated(c, tz) for c in contents)
+                updated = max(self.updated(c) for c in contents)
                 documents = feed_documents(entry.spec, updated, [xml[id(c)] for c in contents], settings,
                                            json_items)
                 for path, data in documents:
@@ -370,7 +379,9 @@ class _Job:
                 written.append([path for path, _data in documents])
             return written
 
-        return map_in_forks(write_share, entries, worker_count(len(entries), MIN_FEEDS_PER_WORKER, self.workers))
+        written = map_in_forks(write_share, entries, worker_count(len(entries), MIN_FEEDS_PER_WORKER, self.workers))
+        clock.lap("write")
+        return written
 
 
 class FeedRecords:

@@ -7,6 +7,7 @@ feed: columns today, story coverage pages (`kind = "story"`) as they arrive.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import mimetypes
 import os
@@ -93,6 +94,7 @@ def cover_image(ref: str | None, alt: str, content_dir: Path, site_url: str) -> 
 
 
 FooterFor = Callable[[object], str | None]
+HtmlOf = Callable[[object], str]  # content -> its HTML, as `content.content or ""`
 Stat = tuple[int, int]  # (size, mtime_ns) of a file
 
 
@@ -140,13 +142,23 @@ class ItemSource(NamedTuple):
     image_stat: Stat | None  # of the cover file; None when there is no cover or no file
 
     def key(self) -> bytes:
-        meta = repr((self.kind, self.item_id, self.url, self.title, self.summary, self.footer,
-                     self.published.isoformat(), self.updated.isoformat(), self.authors, self.section,
-                     self.tags, self.image_ref, self.image_alt, self.image_stat))
-        h = hashlib.sha256(meta.encode("utf-8", "surrogatepass"))  # sha256: the fastest here on long text
-        h.update(b"\x00")
-        h.update(self.html.encode("utf-8", "surrogatepass"))
-        return h.digest()[:16]
+        fields = [self.kind, self.item_id, self.url, self.title, self.summary, self.footer,
+                  self.published.isoformat(), self.updated.isoformat(), self.image_ref, self.image_alt,
+                  repr(self.image_stat), "\x1e".join(map(_term_text, self.authors)),
+                  _term_text(self.section) if self.section else "-", "\x1e".join(map(_term_text, self.tags))]
+        # Joined with NULs rather than repr() of it all (which copies every string through its
+        # escaper); a field holding a NUL itself, which would blur two fields, takes repr().
+        meta = "\x00".join(fields)
+        meta = "j" + meta if meta.count("\x00") == len(fields) - 1 else "r" + repr(fields)
+        # sha256: the fastest of hashlib's here on long text
+        data = f"{meta}\x00{self.html}".encode("utf-8", "surrogatepass")
+        return hashlib.sha256(data).digest()[:16]
+
+
+@functools.lru_cache(maxsize=65536)
+def _term_text(term: tuple[str, str, str]) -> str:
+    """repr() of a (slug, name, URL) triple, once per distinct term."""
+    return repr(term)
 
 
 def item_updated(content: object, tz: dt.tzinfo, published: dt.datetime | None = None) -> dt.datetime:
@@ -165,11 +177,13 @@ def read_source(
     tz: dt.tzinfo,
     footer_for: FooterFor | None = None,
     terms: Terms | None = None,
+    html_of: HtmlOf | None = None,
 ) -> ItemSource:
     """An item's inputs from a Pelican Article (or story) by its attributes.
 
-    Reads `content.content` (HTML). Pelican memoizes it on first read, so call this only
-    after the pages have been written, or the pages miss later HTML changes.
+    Reads `content.content` (HTML), or what `html_of(content)` gives instead (the same).
+    Pelican memoizes it on first read, so call this only after the pages have been written,
+    or the pages miss later HTML changes.
     """
     terms = terms or Terms(settings.site_url)
     published = _aware(content.date, tz)
@@ -188,7 +202,7 @@ def read_source(
         f"{settings.site_url}/{content.url}",
         content.title,
         getattr(content, "standfirst", None) or "",
-        content.content or "",
+        html_of(content) if html_of is not None else (content.content or ""),
         (footer_for(content) or "") if footer_for is not None else "",
         published,
         item_updated(content, tz, published),

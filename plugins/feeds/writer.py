@@ -25,7 +25,7 @@ from feedgen.util import xml_elem
 from lxml import etree
 from site_build.output_tree import write_if_changed
 
-from .records import FeedItem, Image
+from .records import FeedItem, Image, Person, Term
 from .settings import FeedSettings
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -283,61 +283,90 @@ def _media(image: Image) -> str:
     return f'{head}><media:description type="plain">{_text(image.alt)}</media:description></media:content>'
 
 
+class DirectEntryWriter:
+    """`entry(item)`: the item's Atom and RSS entries as `LxmlEntrySerializer` makes them, or
+    None when this item needs lxml (see above). Terms and people recur across items: their
+    pieces are escaped once."""
+
+    def __init__(self) -> None:
+        self._people: dict[Person, tuple[str, str]] = {}
+        self._terms: dict[Term, tuple[str, str]] = {}
+
+    def _person(self, person: Person) -> tuple[str, str]:
+        found = self._people.get(person)
+        if found is None:
+            name = _text(person.name)
+            uri = f"<uri>{_text(person.url)}</uri>" if person.url else ""
+            found = self._people[person] = (f"<author><name>{name}</name>{uri}</author>",
+                                             f"<dc:creator>{name}</dc:creator>")
+        return found
+
+    def _term(self, term: Term) -> tuple[str, str]:
+        found = self._terms.get(term)
+        if found is None:
+            scheme = _attr(term.scheme) if term.scheme else ""
+            scheme_attr = f' scheme="{scheme}"' if scheme else ""
+            domain_attr = f' domain="{scheme}"' if scheme else ""
+            found = self._terms[term] = (
+                f'<category term="{_attr(term.slug)}"{scheme_attr} label="{_attr(term.label)}"/>',
+                f"<category{domain_attr}>{_text(term.label)}</category>")
+        return found
+
+    def entry(self, item: FeedItem) -> EntryXml | None:
+        if not _filled(item):
+            return None
+        title, item_id, url = _text(item.title), _text(item.item_id), item.url
+        html = _text(item.content_html)
+        people = [self._person(person) for person in item.authors]
+        terms = [self._term(term) for term in item.categories]
+        summary = _text(item.summary) if item.summary else ""
+        atom = [f"<entry><id>{item_id}</id><title>{title}</title><updated>{item.updated.isoformat()}</updated>",
+                *(person[0] for person in people),
+                # feedgen writes only the href of an entry's links (it drops rel and type)
+                f'<content type="html">{html}</content><link href="{_attr(url)}"/>',
+                f"<summary>{summary}</summary>" if summary else "",
+                *(term[0] for term in terms),
+                f"<published>{item.published.isoformat()}</published>"]
+        rss = [f"<item><title>{title}</title><link>{_text(url)}</link>",
+               f"<description>{summary}</description><content:encoded>{html}</content:encoded>" if summary
+               else f"<description>{html}</description>",
+               f'<guid isPermaLink="false">{item_id}</guid>',
+               *(term[1] for term in terms),
+               f"<pubDate>{_rfc2822(item.published)}</pubDate>",
+               *(person[1] for person in people)]
+        image = item.image
+        if image is not None:
+            # the Atom root declares no prefix for Atom itself: lxml gives the link its own
+            media = _media(image)
+            atom.append(f'<ns0:link xmlns:ns0="{ATOM_NS}" rel="enclosure" href="{_attr(image.url)}" '
+                        f'type="{_attr(image.mime_type)}" length="{image.length}"/>{media}')
+            rss.append(f'<enclosure url="{_attr(image.url)}" length="{image.length}" '
+                       f'type="{_attr(image.mime_type)}"/>{media}')
+        atom.append("</entry>")
+        rss.append("</item>")
+        try:
+            made = EntryXml("".join(atom).encode("utf-8"), "".join(rss).encode("utf-8"))
+        except UnicodeEncodeError:  # a lone surrogate
+            return None
+        # Every string of the item is in the Atom entry (RSS has a subset, escaped no less).
+        return made if _plain_bytes(made.atom) else None
+
+
 def direct_entry(item: FeedItem) -> EntryXml | None:
-    """The item's Atom and RSS entries as `LxmlEntrySerializer` makes them, or None (see above)."""
-    if not _filled(item):
-        return None
-    title, item_id, url = _text(item.title), _text(item.item_id), item.url
-    html = _text(item.content_html)
-    atom = [f"<entry><id>{item_id}</id><title>{title}</title><updated>{item.updated.isoformat()}</updated>"]
-    for person in item.authors:
-        uri = f"<uri>{_text(person.url)}</uri>" if person.url else ""
-        atom.append(f"<author><name>{_text(person.name)}</name>{uri}</author>")
-    # feedgen writes only the href of an entry's links (it drops rel and type)
-    atom.append(f'<content type="html">{html}</content><link href="{_attr(url)}"/>')
-    if item.summary:
-        atom.append(f"<summary>{_text(item.summary)}</summary>")
-    for term in item.categories:
-        scheme = f' scheme="{_attr(term.scheme)}"' if term.scheme else ""
-        atom.append(f'<category term="{_attr(term.slug)}"{scheme} label="{_attr(term.label)}"/>')
-    atom.append(f"<published>{item.published.isoformat()}</published>")
-    rss = [f"<item><title>{title}</title><link>{_text(url)}</link>"]
-    if item.summary:
-        rss.append(f"<description>{_text(item.summary)}</description><content:encoded>{html}</content:encoded>")
-    else:
-        rss.append(f"<description>{html}</description>")
-    rss.append(f'<guid isPermaLink="false">{item_id}</guid>')
-    for term in item.categories:
-        domain = f' domain="{_attr(term.scheme)}"' if term.scheme else ""
-        rss.append(f"<category{domain}>{_text(term.label)}</category>")
-    rss.append(f"<pubDate>{_rfc2822(item.published)}</pubDate>")
-    rss += [f"<dc:creator>{_text(person.name)}</dc:creator>" for person in item.authors]
-    image = item.image
-    if image is not None:
-        # the Atom root declares no prefix for Atom itself: lxml gives the link its own
-        atom.append(f'<ns0:link xmlns:ns0="{ATOM_NS}" rel="enclosure" href="{_attr(image.url)}" '
-                    f'type="{_attr(image.mime_type)}" length="{image.length}"/>{_media(image)}')
-        rss.append(f'<enclosure url="{_attr(image.url)}" length="{image.length}" '
-                   f'type="{_attr(image.mime_type)}"/>{_media(image)}')
-    atom.append("</entry>")
-    rss.append("</item>")
-    try:
-        made = EntryXml("".join(atom).encode("utf-8"), "".join(rss).encode("utf-8"))
-    except UnicodeEncodeError:  # a lone surrogate
-        return None
-    # every string of the item is in one of the two (the enclosure's alt, url and type in both)
-    return made if _plain_bytes(made.atom) and _plain_bytes(made.rss) else None
+    """`DirectEntryWriter().entry(item)`."""
+    return DirectEntryWriter().entry(item)
 
 
 class EntrySerializer:
-    """Each item's entries once (`direct_entry`, else `LxmlEntrySerializer`), for every feed."""
+    """Each item's entries once (`DirectEntryWriter`, else `LxmlEntrySerializer`), for every feed."""
 
     def __init__(self, settings: FeedSettings) -> None:
         self._settings = settings
+        self._direct = DirectEntryWriter()
         self._lxml: LxmlEntrySerializer | None = None
 
     def entry(self, item: FeedItem) -> EntryXml:
-        made = direct_entry(item)
+        made = self._direct.entry(item)
         if made is None:
             if self._lxml is None:
                 self._lxml = LxmlEntrySerializer(self._settings)
