@@ -46,10 +46,10 @@ class Site:
             self.columns[index].image_alt = f"Cover {index}"
         self.overrides: dict = {}
 
-    def build(self, output: str = "out", cache: bool = True, workers: int | None = 1):
+    def build(self, output: str = "out", cache: bool = True):
         settings = read_feed_settings({**BASE, "PATH": str(self.root / "content"), **self.overrides})
         return write_all_feeds(self.columns, [], settings, self.root / output, self.root / "content", dt.UTC,
-                               cache_dir=self.root / ".cache" / "feeds" if cache else None, workers=workers)
+                               cache_dir=self.root / ".cache" / "feeds" if cache else None)
 
     def fresh_digest(self) -> dict[str, str]:
         """The feeds as a build without any cache makes them now."""
@@ -169,18 +169,6 @@ def test_an_unwritable_cache_costs_speed_not_the_feeds(site):
     report = site.build()
     assert report.feeds_made == report.feeds
     assert digest(site.root / "out") == site.fresh_digest()
-
-
-def test_parallel_making_gives_the_same_bytes_as_sequential(tmp_path):
-    one, two = Site(tmp_path / "one", n=700), Site(tmp_path / "two", n=700)
-    one.build(cache=False, workers=1)
-    two.build(cache=True, workers=2)
-    assert digest(one.root / "out") == digest(two.root / "out")
-    two.columns[-1].content += "<p>edited</p>"
-    one.columns[-1].content += "<p>edited</p>"
-    two.build(cache=True, workers=2)
-    one.build(cache=False, workers=1)
-    assert digest(one.root / "out") == digest(two.root / "out")
 
 
 # --- a real build: staging folder, ledger, CACHE_ROOT ------------------------------------------

@@ -12,7 +12,6 @@ Wiring only; the logic is in plain modules:
 - `build.py`    which feeds exist, their items, writing them all; FeedLinks for templates
 - `cache.py`    a feed whose inputs did not change since its files in the output were made is
                 kept as it is (records in CACHE_ROOT/feeds)
-- `forks.py`    making entries and feeds on every core
 - `checks.py`   content errors: two columns that would share a feed id
 
 Public contract:

@@ -71,7 +71,7 @@ def generate_columns(n: int, seed: int = 1) -> list[_Column]:
     return columns
 
 
-def run(n: int = 10000, seed: int = 1, workers: int | None = None) -> dict[str, float]:
+def run(n: int = 10000, seed: int = 1) -> dict[str, float]:
     columns = generate_columns(n, seed)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -83,7 +83,7 @@ def run(n: int = 10000, seed: int = 1, workers: int | None = None) -> dict[str, 
         def build():
             started = time.perf_counter()
             report = write_all_feeds(columns, [], settings, root / "output", root / "content", dt.UTC,
-                                     cache_dir=root / "cache", workers=workers)
+                                     cache_dir=root / "cache")
             return report, time.perf_counter() - started
 
         report, seconds = build()

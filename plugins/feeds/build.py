@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +27,8 @@ from .cache import (
     save_records,
     still_valid,
 )
-from .forks import map_in_forks, worker_count
 from .ids import IdRegistry, IdRequest, find_clashes
-from .records import FooterFor, HtmlOf, ItemSource, Terms, item_from_source, item_updated, read_source
+from .records import FooterFor, HtmlOf, ItemSource, Terms, item_from_source, read_source
 from .settings import FeedSettings
 from .writer import EntrySerializer, EntryXml, FeedSpec, feed_documents
 
@@ -232,11 +231,6 @@ class FeedReport:
     seconds: dict[str, float] = field(default_factory=dict)  # by phase; NAME_cpu: this process's CPU
 
 
-# Below these, forking costs more than it saves.
-MIN_ENTRIES_PER_WORKER = 150
-MIN_FEEDS_PER_WORKER = 40
-
-
 def write_all_feeds(
     articles: Sequence[object],
     stories: Sequence[object],
@@ -248,15 +242,13 @@ def write_all_feeds(
     section_descriptions: dict[str, str] | None = None,
     stories_url: str = "stories/",
     cache_dir: Path | None = None,
-    workers: int | None = None,
     html_of: HtmlOf | None = None,
 ) -> FeedReport:
     """Resolve ids, plan, and write every feed; record new ids in the registry file.
 
     With `cache_dir`, a feed whose inputs are those of its files in the output is kept as it
-    is (cache.py). The rest is made on `workers` processes (default: every core): each item's
-    entry once (`EntrySerializer`), then the feeds from those bytes. `html_of(content)`, when
-    given, stands in for `content.content`.
+    is (cache.py). For the rest, each item's entries are made once (`EntrySerializer`), then
+    every feed from those bytes. `html_of(content)`, when given, stands in for `content.content`.
     """
     clock = _Clock()
     registry = IdRegistry.load(settings.id_registry)
@@ -264,17 +256,19 @@ def write_all_feeds(
     plan = [entry for entry in plan_feeds(articles, stories, ids, settings, section_descriptions, stories_url)
             if entry.contents]
     clock.lap("plan")
-    job = _Job(settings, content_dir, tz, footer_for, html_of, ids, workers, keyed=cache_dir is not None)
+    job = _Job(settings, content_dir, tz, footer_for, html_of, ids)
     place = OutputPlace.of(output_dir)
     records = FeedRecords.open(cache_dir, place, build_key(settings, tz, footer_for is not None))
-    if records.old:  # a feed can only be kept if it has a record: else skip the keys until made
-        job.compute_keys(list({id(c): c for entry in plan for c in entry.contents}.values()))
+    if records.old:  # a feed can only be kept if it has a record
+        for entry in plan:
+            for content in entry.contents:
+                job.key(content)
     clock.lap("keys")
-    to_make = [entry for entry in plan if not records.keep(entry, job.keys)]
+    to_make = [entry for entry in plan if not records.keep(entry, job.key)]
     clock.lap("keep")
     made = job.make_feeds(to_make, place, clock)
     for entry, paths in zip(to_make, made, strict=True):
-        records.made(entry, paths, job.keys)
+        records.made(entry, paths, job.key)
     records.save()
     saved = registry.save(settings.id_registry)
     clock.lap("save")
@@ -303,17 +297,18 @@ def spec_paths(spec: FeedSpec) -> list[str]:
 
 
 class _Job:
-    """Items' sources, keys and entries for one build, on as many processes as help.
+    """Items' sources, keys and entries for one build, each made at most once.
 
-    Forked children inherit the content objects; only keys (16 bytes) and entry bytes come
-    back. A source read in a child is read again here only if this process needs it.
+    All in this process. Forked workers, as the page writer uses, cost more than they save
+    here: a child pays a copy-on-write page fault for nearly every object it reads (even
+    reading changes a reference count), and the entries have to come back through a pipe. At
+    10,000 columns the cold feeds took 2.8 s on two processes against 2.0 s on one.
     """
 
     def __init__(self, settings: FeedSettings, content_dir: Path, tz: dt.tzinfo, footer_for: FooterFor | None,
-                 html_of: HtmlOf | None, ids: dict[int, str], workers: int | None, keyed: bool) -> None:
+                 html_of: HtmlOf | None, ids: dict[int, str]) -> None:
         self.settings, self.content_dir, self.tz, self.footer_for = settings, content_dir, tz, footer_for
-        self.html_of = html_of
-        self.ids, self.workers, self.keyed = ids, workers, keyed
+        self.html_of, self.ids = html_of, ids
         self.terms = Terms(settings.site_url)
         self.sources: dict[int, ItemSource] = {}
         self.keys: dict[int, bytes] = {}  # by id(content)
@@ -327,59 +322,37 @@ class _Job:
                 self.terms, self.html_of)
         return found
 
-    def updated(self, content: object) -> dt.datetime:
-        source = self.sources.get(id(content))
-        return source.updated if source is not None else item_updated(content, self.tz)
-
-    def compute_keys(self, contents: list[object]) -> None:
-        # Here, not in forked children: a child pays a copy-on-write page fault for nearly
-        # every object it touches, more than the ~30 us per item this takes.
-        for content in contents:
-            self.keys[id(content)] = self.source(content).key()
+    def key(self, content: object) -> bytes:
+        found = self.keys.get(id(content))
+        if found is None:
+            found = self.keys[id(content)] = self.source(content).key()
+        return found
 
     def make_feeds(self, entries: list[FeedPlanEntry], place: OutputPlace, clock: _Clock) -> list[list[str]]:
         """Write the feeds of `entries`; the paths (below the site root) written for each."""
         if not entries:
             return []
         settings, content_dir = self.settings, self.content_dir
-        needed = list({id(c): c for entry in entries for c in entry.contents}.values())
-        serializer: list[EntrySerializer] = []  # made in each process that needs it
-
-        def make_entries(share: Sequence[object]) -> list[tuple[bytes, bytes, bytes]]:
-            if not serializer:
-                serializer.append(EntrySerializer(settings))
-            made = []
-            for content in share:
-                source = self.source(content)
-                xml = serializer[0].entry(item_from_source(source, settings, content_dir))
-                key = self.keys.get(id(content)) or (source.key() if self.keyed else b"")
-                made.append((key, xml.atom, xml.rss))
-            return made
-
-        made = map_in_forks(make_entries, needed, worker_count(len(needed), MIN_ENTRIES_PER_WORKER, self.workers))
-        self.entries_made = len(needed)
+        serializer = EntrySerializer(settings)
         xml: dict[int, EntryXml] = {}
-        for content, (key, atom, rss) in zip(needed, made, strict=True):
-            self.keys[id(content)] = key
-            xml[id(content)] = EntryXml(atom, rss)
+        for entry in entries:
+            for content in entry.contents:
+                if id(content) not in xml:
+                    xml[id(content)] = serializer.entry(item_from_source(self.source(content), settings, content_dir))
+        self.entries_made = len(xml)
         clock.lap("entries")
-
-        def write_share(share: Sequence[FeedPlanEntry]) -> list[list[str]]:
-            written = []
-            for entry in share:
-                contents = entry.contents
-                json_items = None
-                if entry.spec.json_path:
-                    json_items = [item_from_source(self.source(c), settings, content_dir) for c in contents]
-                updated = max(self.updated(c) for c in contents)
-                documents = feed_documents(entry.spec, updated, [xml[id(c)] for c in contents], settings,
-                                           json_items)
-                for path, data in documents:
-                    write_if_changed(place.output_dir / path, data)
-                written.append([path for path, _data in documents])
-            return written
-
-        written = map_in_forks(write_share, entries, worker_count(len(entries), MIN_FEEDS_PER_WORKER, self.workers))
+        written = []
+        for entry in entries:
+            contents = entry.contents
+            sources = [self.source(c) for c in contents]
+            json_items = None
+            if entry.spec.json_path:
+                json_items = [item_from_source(source, settings, content_dir) for source in sources]
+            documents = feed_documents(entry.spec, max(source.updated for source in sources),
+                                       [xml[id(c)] for c in contents], settings, json_items)
+            for path, data in documents:
+                write_if_changed(place.output_dir / path, data)
+            written.append([path for path, _data in documents])
         clock.lap("write")
         return written
 
@@ -400,14 +373,14 @@ class FeedRecords:
         path = records_file(cache_dir, place.previous_dir)
         return cls(place, path, build, load_records(path))
 
-    def key(self, entry: FeedPlanEntry, item_keys: dict[int, bytes]) -> bytes:
-        return feed_key(self.build, entry.spec, [item_keys[id(c)] for c in entry.contents])
+    def key(self, entry: FeedPlanEntry, item_key: Callable[[object], bytes]) -> bytes:
+        return feed_key(self.build, entry.spec, map(item_key, entry.contents))
 
-    def keep(self, entry: FeedPlanEntry, item_keys: dict[int, bytes]) -> bool:
+    def keep(self, entry: FeedPlanEntry, item_key: Callable[[object], bytes]) -> bool:
         """Keep the feed's files as they are in the output when they were made from its inputs."""
         if not self.old:
             return False
-        key = self.key(entry, item_keys)
+        key = self.key(entry, item_key)
         paths = spec_paths(entry.spec)
         for path in paths:
             if not still_valid(self.old.get(path), key, os.path.join(self._previous, path)):
@@ -422,11 +395,11 @@ class FeedRecords:
             self.new[path] = self.old[path]
         return True
 
-    def made(self, entry: FeedPlanEntry, paths: list[str], item_keys: dict[int, bytes]) -> None:
+    def made(self, entry: FeedPlanEntry, paths: list[str], item_key: Callable[[object], bytes]) -> None:
         """Record the files a made feed became: staged, or kept by write_if_changed as identical."""
         if self.path is None:
             return
-        key = self.key(entry, item_keys)
+        key = self.key(entry, item_key)
         for path in paths:
             file = os.path.join(self._output, path)
             if self.place.staged and not os.path.exists(file):
