@@ -365,6 +365,9 @@ class FeedRecords:
         self.new: dict[str, Record] = {}
         self._previous = str(place.previous_dir)
         self._output = str(place.output_dir)
+        # Nothing can be in the way of a kept file while this build has no feeds folder yet
+        # (keeping one only notes it in the ledger): one check instead of one per file.
+        self._staged_feeds = place.staged and os.path.isdir(os.path.join(self._output, FEED_DIR))
 
     @classmethod
     def open(cls, cache_dir: Path | None, place: OutputPlace, build: bytes) -> FeedRecords:
@@ -387,7 +390,7 @@ class FeedRecords:
                 return False
         if self.place.staged:
             staged = [os.path.join(self._output, path) for path in paths]
-            if any(os.path.exists(file) for file in staged):
+            if self._staged_feeds and any(os.path.exists(file) for file in staged):
                 return False  # something else made it in this build: compare bytes instead
             for file in staged:
                 keep_previous(file)

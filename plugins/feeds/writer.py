@@ -1,4 +1,9 @@
-"""Write one feed as RSS 2.0 and Atom (feedgen) and, for the site feed, JSON Feed 1.1.
+"""One feed as RSS 2.0 and Atom (feedgen) and, for the site feed, JSON Feed 1.1.
+
+feedgen writes each feed's own elements; the entries are bytes made once per item
+(`EntrySerializer`: `DirectEntryWriter`, or feedgen and lxml for unusual text) and put into
+every feed the item is in (`feed_documents`). The bytes are those feedgen writes for the whole
+feed (tests/test_feeds_serialise.py).
 
 feedgen quirks handled here:
 - an RSS channel's `<link>` is the last `link()` added: `rel=self` first, `alternate` last;
