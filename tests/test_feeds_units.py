@@ -120,3 +120,18 @@ def test_content_html_is_pelicans_content_and_skips_only_the_link_pass_that_cann
     other_links = article("<p>Plain</p>")
     other_links.settings = {**settings, "INTRASITE_LINK_REGEX": "[<](?P<what>.*?)[>]"}
     assert content_html(other_links) == other_links.content
+
+
+def test_resolve_ids_follows_the_registry_rules_and_names_items_sharing_an_id():
+    from feeds.build import FeedIdClash, resolve_ids
+
+    settings = read_feed_settings(BASE)
+    registry = IdRegistry({"column": {"a": "urn:a", "empty": "", "old": "urn:old"}})
+    items = [SimpleNamespace(slug="a"), SimpleNamespace(slug="empty"), SimpleNamespace(slug="new", aliases=["old"]),
+             SimpleNamespace(slug="x", stable_id="mine"), SimpleNamespace(slug="s", kind="story")]
+    ids = resolve_ids(items, registry, settings)
+    assert [ids[id(i)] for i in items] == ["urn:a", f"tag:{ENTITY}:column/empty", "urn:old", f"tag:{ENTITY}:id/mine",
+                                           f"tag:{ENTITY}:story/s"]
+    with pytest.raises(FeedIdClash) as raised:
+        resolve_ids([*items, SimpleNamespace(slug="b", stable_id="urn:a")], registry, settings)
+    assert str(raised.value) == "column 'a' and column 'b' would share the feed id urn:a"

@@ -133,7 +133,7 @@ class FeedIdClash(ValueError):
 def resolve_ids(contents: Sequence[object], registry: IdRegistry, settings: FeedSettings) -> dict[int, str]:
     """Every published item's id (recorded in the registry when new), by `id(content)`."""
     ids: dict[int, str] = {}
-    pairs = []
+    claims: dict[str, int] = {}
     entity = settings.tagging_entity
     for content in contents:
         kind = getattr(content, "kind", None) or "column"
@@ -141,13 +141,14 @@ def resolve_ids(contents: Sequence[object], registry: IdRegistry, settings: Feed
         explicit = getattr(content, "stable_id", None)
         # the usual case, a recorded slug, without building a request (same rules: ids.py)
         item_id = None if explicit else registry.lookup(kind, slug)
-        if item_id is None:
+        if not item_id:
             request = IdRequest(kind, slug, tuple(getattr(content, "aliases", None) or ()), explicit)
             item_id = registry.resolve(request, entity)
         ids[id(content)] = item_id
-        pairs.append((f"{kind} '{slug}'", item_id))
-    clashes = find_clashes(pairs)
-    if clashes:
+        claims[item_id] = claims.get(item_id, 0) + 1
+    if len(claims) < len(contents):  # an id claimed twice: name every item that claims it
+        pairs = [(f"{getattr(c, 'kind', None) or 'column'} '{c.slug}'", ids[id(c)]) for c in contents]
+        clashes = find_clashes(pairs)
         raise FeedIdClash("; ".join(f"{' and '.join(c.slugs)} would share the feed id {c.item_id}" for c in clashes))
     return ids
 
