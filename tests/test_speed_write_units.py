@@ -193,3 +193,21 @@ def test_forked_rendering_writes_the_same_files_as_sequential(tmp_path):
 def test_a_failing_page_in_a_worker_is_reported(tmp_path):
     outcome = render_all(_jobs(tmp_path, 100, boom_at=1), workers=2)  # page 1 is in the child's share
     assert any("cannot render page 1" in message for message in outcome.errors)
+
+
+def test_a_kept_file_needs_its_key_and_the_same_file_as_recorded(tmp_path):
+    from site_build.kept_files import record_of, still_valid, write_atomically
+
+    page = tmp_path / "page.html"
+    assert write_atomically(page, b"one", b" two") and page.read_bytes() == b"one two"
+    record = record_of("key", page)
+    assert still_valid(record, "key", page)
+    assert not still_valid(record, "other key", page)
+    assert not still_valid(record, None, page)
+    assert not still_valid(None, "key", page)
+    page.write_bytes(b"edited by hand")
+    assert not still_valid(record, "key", page)
+    page.unlink()
+    assert not still_valid(record, "key", page) and record_of("key", page) is None
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    assert write_atomically(tmp_path / "blocked" / "records", b"x") is False

@@ -14,19 +14,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from site_build.kept_files import Record, record_of, still_valid
 from site_build.output_tree import keep_previous, write_if_changed
 
-from .cache import (
-    OutputPlace,
-    Record,
-    build_key,
-    feed_key,
-    load_records,
-    record_of,
-    records_file,
-    save_records,
-    still_valid,
-)
+from .cache import OutputPlace, build_key, feed_key, load_records, records_file, save_records
 from .ids import IdRegistry, IdRequest, find_clashes
 from .records import FooterFor, HtmlOf, ItemSource, Terms, item_from_source, read_source
 from .settings import FeedSettings

@@ -22,13 +22,12 @@ import datetime as dt
 import functools
 import hashlib
 import marshal
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from site_build.kept_files import Record, write_atomically
 from site_build.output_tree import staged_location
 
 from .settings import FeedSettings
@@ -37,7 +36,6 @@ from .writer import FeedSpec
 FORMAT = b"ridge-feeds-records 1\n"
 _DIGEST_SIZE = 32
 
-Record = tuple[bytes, int, int]  # (feed key, size, mtime_ns) of one output file
 
 
 @functools.cache
@@ -107,38 +105,9 @@ def _is_record(name: object, record: object) -> bool:
 
 
 def save_records(path: Path, records: dict[str, Record]) -> None:
-    """Write atomically (temp file + rename); a read-only or full disk costs speed, not the build."""
+    """Write atomically; a read-only or full disk costs speed, not the build."""
     payload = marshal.dumps(records)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".records-", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(FORMAT + _checksum(payload) + payload)
-        os.replace(temp_name, path)
-    except OSError:
-        Path(temp_name).unlink(missing_ok=True)
-
-
-def record_of(key: bytes, file: str | os.PathLike[str]) -> Record | None:
-    try:
-        stat = os.stat(file)
-    except OSError:
-        return None
-    return key, stat.st_size, stat.st_mtime_ns
-
-
-def still_valid(record: Record | None, key: bytes, file: str | os.PathLike[str]) -> bool:
-    """True when `file` is what the feed with `key` became last time."""
-    if record is None or record[0] != key:
-        return False
-    try:
-        stat = os.stat(file)
-    except OSError:
-        return False
-    return stat.st_size == record[1] and stat.st_mtime_ns == record[2]
+    write_atomically(path, FORMAT + _checksum(payload), payload)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from site_build.fingerprint import files_hash, input_fingerprint
+from site_build.kept_files import Record, record_of, still_valid
 from site_build.output_tree import keep_previous, staged_location
 from site_build.session import BuildSession
 
 from .page_keys import ValueHasher, page_key
-from .page_records import PageRecord, load_records, record_for, records_file, save_records, still_valid
+from .page_records import load_records, records_file, save_records
 from .render import RenderJob
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class UnchangedPages:
         self._enabled = bool(cache_root and session is not None and session.input_roots)
         self._keys: dict[str, str] = {}  # output-relative path -> key, for pages with a key
         self._where: dict[str, str] = {}  # output-relative path -> path in the previous output
-        self._records: dict[str, PageRecord] = {}
+        self._records: dict[str, Record] = {}
         self._file: Path | None = None
         if self._enabled:
             self._build_key = build_key(settings, session.input_roots)
@@ -86,7 +87,7 @@ class UnchangedPages:
         """Record what each page became: the staged file when written, else the kept one."""
         if not self._enabled or self._file is None:
             return
-        fresh: dict[str, PageRecord] = {}
+        fresh: dict[str, Record] = {}
         staging_of = {}
         for job in rendered:
             location = staged_location(job.path)
@@ -95,7 +96,7 @@ class UnchangedPages:
         for relative, key in self._keys.items():
             if relative in staging_of:
                 staged = staging_of[relative]
-                record = record_for(key, staged if os.path.exists(staged) else self._where[relative])
+                record = record_of(key, staged if os.path.exists(staged) else self._where[relative])
             else:
                 record = self._records.get(relative)
             if record is not None:

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from site_build.kept_files import write_atomically
 
 STATE_FILE_NAME = "ranked.marshal"
 _MAGIC = b"ridge-related-ranked 1\n"
@@ -139,15 +138,4 @@ def load_state(path: Path) -> dict:
 def save_state(path: Path, state: dict, lists: Mapping[str, Sequence[str]]) -> None:
     """Write atomically; a disk that cannot take it costs speed next time, never the build."""
     payload = marshal.dumps({**state, "lists": {key: list(value) for key, value in lists.items()}})
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".ranked-", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(_MAGIC + _checksum(payload))
-            temp.write(payload)  # not joined to the header: no second copy of the payload
-        os.replace(temp_name, path)
-    except OSError:
-        Path(temp_name).unlink(missing_ok=True)
+    write_atomically(path, _MAGIC + _checksum(payload), payload)
