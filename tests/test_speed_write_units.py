@@ -211,3 +211,21 @@ def test_a_kept_file_needs_its_key_and_the_same_file_as_recorded(tmp_path):
     assert not still_valid(record, "key", page) and record_of("key", page) is None
     (tmp_path / "blocked").write_text("a file where a folder should be")
     assert write_atomically(tmp_path / "blocked" / "records", b"x") is False
+
+
+def test_a_queued_page_makes_no_folder_until_it_is_written(tmp_path):
+    import copy
+
+    from jinja2 import DictLoader, Environment
+    from output_writer.writer import ChangedOnlyWriter
+    from pelican.settings import DEFAULT_CONFIG
+
+    settings = copy.deepcopy(DEFAULT_CONFIG)
+    settings["OUTPUT_PATH"] = str(tmp_path)
+    writer = ChangedOnlyWriter(str(tmp_path), settings=settings)
+    template = Environment(loader=DictLoader({"p.html": "hi {{ x }}"})).get_template("p.html")
+    writer.write_file("a/b/index.html", template, {"x": 1})
+    assert list(tmp_path.iterdir()) == [], "a folder was made for a page not yet rendered"
+    writer.flush()
+    assert (tmp_path / "a" / "b" / "index.html").read_text(encoding="utf-8") == "hi 1"
+    assert os.makedirs is not None and os.path.isdir(tmp_path / "a")  # os itself untouched
