@@ -31,6 +31,7 @@ import yaml
 from .body_check import check_body
 from .errors import ContentError
 from .frontmatter import ParsedFile, parse_content_bytes
+from .inline_needles import use_needle_inline
 from .text import count_words, first_paragraph_text, html_to_text
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class FileParse:
 
 
 def new_markdown() -> markdown.Markdown:
-    return markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return use_needle_inline(markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html"))
 
 
 def digest_of(raw: bytes) -> str:
