@@ -16,6 +16,7 @@ pinned); `tests/test_inline_needles.py` compares the output with stock Markdown'
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 # The regex parser's own modules (private, stable within a Python version): the pinned 3.11 is what is tested.
 from re import _constants as sre
@@ -107,37 +108,60 @@ def _class_needles(members) -> Needles | None:
     return None
 
 
+class _Plan:
+    """The registry's patterns with their needles, and which patterns can match given the needles found."""
+
+    def __init__(self, patterns: list) -> None:
+        self.patterns = patterns
+        self.needles = [needles_of(p.getCompiledRegExp()) if isinstance(p, InlinePattern) else None
+                        for p in patterns]
+        self.all_needles = tuple(sorted({n for found in self.needles if found for n in found}))
+        self._by_present: dict[tuple[str, ...], tuple[int, ...]] = {}
+
+    def candidates(self, data: str) -> tuple[int, ...]:
+        """Indices, in order, of the patterns that may match somewhere in `data`."""
+        present = tuple(n for n in self.all_needles if n in data)
+        found = self._by_present.get(present)
+        if found is None:
+            found = self._by_present[present] = tuple(
+                i for i, needles in enumerate(self.needles) if needles is None or not needles.isdisjoint(present))
+        return found
+
+
 class NeedleInlineProcessor(InlineProcessor):
     """Markdown's inline tree processor, skipping patterns whose needles are not in the text."""
 
-    _plan: list[tuple[object, Needles | None]]
+    _plan: _Plan | None = None
     _plan_for: tuple[int, int] = (0, -1)
 
-    def _patterns_with_needles(self) -> list[tuple[object, Needles | None]]:
+    def _current_plan(self) -> _Plan:
         registry = self.inlinePatterns
-        if self._plan_for != (id(registry), len(registry)):
-            self._plan = [(p, needles_of(p.getCompiledRegExp()) if isinstance(p, InlinePattern) else None)
-                          for p in registry]
+        if self._plan is None or self._plan_for != (id(registry), len(registry)):
+            self._plan = _Plan(list(registry))
             self._plan_for = (id(registry), len(registry))
         return self._plan
 
-    # Same loop as `InlineProcessor.__handleInline`, plus the needle check.
+    # `InlineProcessor.__handleInline`'s loop, visiting only the patterns that may match. The
+    # candidates are worked out again after every match, because a match changes `data`.
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         if isinstance(data, util.AtomicString):
             return data
-        plan = self._patterns_with_needles()
+        plan = self._current_plan()
         apply = self._InlineProcessor__applyPattern
+        candidates = plan.candidates(data)
+        at = bisect_left(candidates, patternIndex)
         start = 0
-        count = len(plan)
-        while patternIndex < count:
-            pattern, needles = plan[patternIndex]
-            if needles is not None and not any(n in data for n in needles):
-                patternIndex += 1
-                start = 0
-                continue
-            data, matched, start = apply(pattern, data, patternIndex, start)
-            if not matched:
-                patternIndex += 1
+        while at < len(candidates):
+            index = candidates[at]
+            if start and index != patternIndex:
+                start = 0  # Markdown restarts at 0 on the next pattern
+            patternIndex = index
+            data, matched, start = apply(plan.patterns[index], data, index, start)
+            if matched:
+                candidates = plan.candidates(data)
+                at = bisect_left(candidates, index)
+            else:
+                at += 1
         return data
 
 
