@@ -150,13 +150,17 @@ def test(c, k="", x=False):
     "seed": "corpus seed",
     "workdir": "where the corpus goes",
     "plugins": "also run each plugin's own scale benchmark (default on; --no-plugins to skip)",
+    "scaling": "also compare time per column of cold builds at 2,000 and 20,000 columns "
+               "(default on, about 15 minutes; --no-scaling to skip)",
 })
-def bench(c, n=2000, seed=1, workdir=".cache/bench", plugins=True):
-    """Stock Pelican vs our full build on a generated corpus, then each plugin's scale benchmark."""
-    from benchmark.measure import format_report, run_bench
+def bench(c, n=2000, seed=1, workdir=".cache/bench", plugins=True, scaling=True):
+    """Stock Pelican vs our full build on a generated corpus, each plugin's scale benchmark, scaling."""
+    from benchmark.measure import format_report, format_scaling, run_bench, run_scaling
     from benchmark.plugin_benches import format_plugin_report, run_plugin_benches
 
     report = run_bench(int(n), int(seed), (ROOT / workdir).resolve())
     print(format_report(report), flush=True)
     if plugins:
-        print(format_plugin_report(run_plugin_benches(int(n))))
+        print(format_plugin_report(run_plugin_benches(int(n))), flush=True)
+    if scaling:
+        print(format_scaling(run_scaling(int(seed), (ROOT / workdir).resolve())))

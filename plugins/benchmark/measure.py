@@ -141,3 +141,53 @@ def format_report(report: dict) -> str:
             lines.append(f"stages, {run.name}:")
             lines += [f"  {k:28s} {v:8.3f}s" for k, v in run.stages.items() if v >= 0.0005]
     return "\n".join(lines)
+
+
+SCALING_SIZES = (2000, 20000)
+SCALING_TARGET = 1.3  # time per column at the larger size over time per column at the smaller
+
+
+@dataclass
+class ScaleRun:
+    n: int
+    seconds: float
+    peak_mb: float
+    stages: dict[str, float]
+
+    def per_column_ms(self, seconds: float | None = None) -> float:
+        return 1000 * (self.seconds if seconds is None else seconds) / self.n
+
+
+def run_scaling(seed: int, workdir: Path, sizes: tuple[int, int] = SCALING_SIZES) -> list[ScaleRun]:
+    """A cold build (image cache filled by a first build, as after `make clean`) at each size.
+
+    Each corpus is removed once measured: at 20,000 columns it is about a gigabyte with output."""
+    runs = []
+    for n in sizes:
+        root = workdir / f"scaling-{n}"
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, n, seed)
+        _run_child("ours", root, root / "out")
+        clean(root)
+        result, peak = _run_child("ours", root, root / "out")
+        runs.append(ScaleRun(n, result["wall"], peak, result["stages"]))
+        shutil.rmtree(root, ignore_errors=True)
+    return runs
+
+
+def format_scaling(runs: list[ScaleRun]) -> str:
+    small, large = runs[0], runs[-1]
+    ratio = large.per_column_ms() / small.per_column_ms()
+    verdict = "ok" if ratio <= SCALING_TARGET else "MISS"
+    lines = [f"scaling, cold build: {small.per_column_ms():.2f} ms per column at {small.n}, "
+             f"{large.per_column_ms():.2f} ms at {large.n}: {ratio:.2f}x "
+             f"(target <= {SCALING_TARGET}x: {verdict}); peak {small.peak_mb:.0f} MB and {large.peak_mb:.0f} MB",
+             f"  {'stage, ms per column':28s} {small.n:>8d} {large.n:>8d} {'ratio':>6s}"]
+    for name, seconds in small.stages.items():
+        big = large.stages.get(name, 0.0)
+        if max(seconds, big) < 0.05:
+            continue
+        per_small, per_large = small.per_column_ms(seconds), large.per_column_ms(big)
+        stage_ratio = f"{per_large / per_small:6.2f}" if per_small else "     -"
+        lines.append(f"  {name:28s} {per_small:8.3f} {per_large:8.3f} {stage_ratio}")
+    return "\n".join(lines)
