@@ -119,6 +119,25 @@ def test_reader_reuses_validation_parse_and_sees_a_late_edit(content_copy, tmp_p
     assert "A late sentence." in html and html != index.parses[path].html
 
 
+def test_released_index_keeps_slugs_and_metadata_and_readers_still_read(content_copy, tmp_path):
+    parses = parse_files(content_files(content_copy), tmp_path / "parsed.pickle")
+    index, _ = validate_content(content_copy, TZ, parses)
+    settings = {"PATH": str(content_copy), "TIMEZONE": "Asia/Tbilisi", "PAGE_PATHS": ["pages"],
+                "BUILD_TIME": dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)}
+    reader = ColumnReader(settings)
+    reader.use_index(index)
+    path = next(iter(index.models))
+    before = reader.read(str(path))
+    slugs, metas = list(index.columns), [r.meta for r in index.columns.values()]
+    assert all(r.doc is not None for r in index.columns.values())
+    index.release_parses()
+    assert index.parses == {} and index.models == {}
+    assert all(r.doc is None for r in index.columns.values())
+    assert list(index.columns) == slugs and [r.meta for r in index.columns.values()] == metas
+    # a reader asked again (not done by Pelican, but harmless) parses the file itself
+    assert reader.read(str(path)) == before
+
+
 def test_body_check_quick_pass_still_reports_each_bad_line():
     from content_model.validate import check_body
 

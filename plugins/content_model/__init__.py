@@ -9,6 +9,7 @@ from pathlib import Path
 
 from blinker import signal
 from pelican import signals
+from site_build.memory import return_free_memory
 
 from .dates import site_timezone
 from .errors import ContentError, ContentErrors
@@ -63,7 +64,16 @@ def share_index_with_reader(generator) -> None:
         reader.use_index(index)
 
 
+def release_parses(generator) -> None:
+    """Once pages are read (articles were read before them), no reader needs the parses."""
+    index = generator.context.get("site_index")
+    if isinstance(index, SiteIndex):
+        index.release_parses()
+        return_free_memory()
+
+
 def register() -> None:
     signals.readers_init.connect(add_reader)
     signals.article_generator_init.connect(validate_site)
     signals.page_generator_init.connect(share_index_with_reader)
+    signals.page_generator_finalized.connect(release_parses)
