@@ -5,13 +5,14 @@ the results for templates. No Pelican here: inputs are plain records, outputs a 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from content_model.errors import ContentError
-from site_build.output_tree import link_if_changed
+from site_build.output_tree import link_all_if_changed
 
 from .cards import CardJob, FontSet, SocialCardSpec, initials_key, run_card_job
 from .config import ImageSettings
@@ -366,8 +367,9 @@ def social_spec(column: ColumnInput, author_by_id: dict[str, AuthorInput], sourc
 def write_into_output(manifest: ImageManifest, output_dir: Path) -> int:
     """Put every derivative the pages use into the output folder (hard link when possible).
 
-    A derivative the previous output already holds is kept there (see `link_if_changed`)."""
-    return sum(link_if_changed(cached, Path(output_dir) / rel) for rel, cached in manifest.files.items())
+    A derivative the previous output already holds is kept there (see `link_all_if_changed`)."""
+    root = os.fspath(output_dir)
+    return link_all_if_changed((cached, os.path.join(root, rel)) for rel, cached in manifest.files.items())
 
 
 def add_story_cards(manifest: ImageManifest, stories: list[ColumnInput], content_dir: Path,

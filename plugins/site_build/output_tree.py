@@ -20,6 +20,7 @@ import functools
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,11 +73,11 @@ def keep_previous(path: str | os.PathLike[str]) -> None:
     _note_produced(found[0], found[2])
 
 
-def _note_produced(staging: Path, relative: str) -> None:
-    # One short O_APPEND write per line: safe from forked render workers at the same time.
+def _note_produced(staging: Path, *relatives: str) -> None:
+    # One O_APPEND write for all the lines: safe from forked render workers at the same time.
     fd = os.open(staging / LEDGER, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, (relative + "\n").encode("utf-8", "surrogateescape"))
+        os.write(fd, "".join(relative + "\n" for relative in relatives).encode("utf-8", "surrogateescape"))
     finally:
         os.close(fd)
 
@@ -123,25 +124,38 @@ def link_if_changed(source: str | os.PathLike[str], path: str | os.PathLike[str]
     Inside a staging folder, a previous output file that is already that link (or a copy with
     the same bytes) is only noted in the ledger: nothing is linked now and unlinked later.
     """
-    path = Path(path)
-    staged = _staging_parts(path)
-    if staged is not None and not path.exists():
-        previous = staged[1] / staged[2]
+    return link_all_if_changed([(source, path)]) == 1
+
+
+def link_all_if_changed(pairs: Iterable[tuple[str | os.PathLike[str], str | os.PathLike[str]]]) -> int:
+    """`link_if_changed` for each (source, path); the number of files made.
+
+    The kept files are noted with one ledger write per staging folder, not one per file (a
+    build keeps some 20,000 image derivatives at 10,000 columns)."""
+    made = 0
+    kept: dict[Path, list[str]] = {}
+    for source, path in pairs:
+        source, path = os.fspath(source), os.fspath(path)
+        staged = _staging_parts(path)
+        if staged is not None and not os.path.exists(path):
+            previous = os.path.join(staged[1], staged[2])
+            try:
+                if _identical_files(os.stat(previous), previous, os.stat(source), source):
+                    kept.setdefault(staged[0], []).append(staged[2])
+                    continue
+            except FileNotFoundError:
+                pass
+        if os.path.exists(path):
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         try:
-            was, now = os.stat(previous), os.stat(source)
-            if _identical_files(was, previous, now, Path(source)):
-                _note_produced(staged[0], staged[2])
-                return False
-        except FileNotFoundError:
-            pass
-    if path.exists():
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, path)
-    except OSError:  # another file system, or links not allowed
-        shutil.copyfile(source, path)
-    return True
+            os.link(source, path)
+        except OSError:  # another file system, or links not allowed
+            shutil.copyfile(source, path)
+        made += 1
+    for staging, relatives in kept.items():
+        _note_produced(staging, *relatives)
+    return made
 
 
 @dataclass
@@ -159,10 +173,11 @@ def _read_ledger(staging: Path) -> set[str]:
     return {line for line in text.split("\n") if line}
 
 
-def _identical_files(a: os.stat_result, path_a: Path, b: os.stat_result, path_b: Path) -> bool:
+def _identical_files(a: os.stat_result, path_a: str | os.PathLike[str], b: os.stat_result,
+                     path_b: str | os.PathLike[str]) -> bool:
     if a.st_ino == b.st_ino and a.st_dev == b.st_dev:
         return True
-    return a.st_size == b.st_size and path_a.read_bytes() == path_b.read_bytes()
+    return a.st_size == b.st_size and Path(path_a).read_bytes() == Path(path_b).read_bytes()
 
 
 def apply_to_output(staging: Path, final: Path) -> ApplyCount:
