@@ -20,21 +20,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import repeat
-from operator import attrgetter, itemgetter, mul
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 import numpy as np
 
 from .cache import LazyTexts, cached_term_rows
+from .candidates import best_candidates, posting_arrays
 from .settings import SIGNALS, RelatedSettings
 from .state import previous_state
 from .tokens import tag_key
 from .vectors import TextIndex, text_index
 
 _DAY = 86400.0
+_QUERIES_PER_BATCH = 1024  # queries whose candidates are found at once (bounds the arrays)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,33 +165,6 @@ def _tag_vectors(items: list[Item], tuning: Tuning) -> _Vectors:
     return vectors
 
 
-def _accumulated(vectors: _Vectors | TextIndex, query: int, weight: float) -> dict[int, float]:
-    """Position -> sum of weight x query weight x item weight over the query's postings lists.
-
-    Sums run in the query's term order, then postings order, and the dict keeps first-seen
-    order: both decide float ties, so they are kept exactly as they are.
-    """
-    scores: dict[int, float] = {}
-    if not weight:
-        return scores
-    get = scores.get
-    postings = vectors.postings
-    for key, query_weight in vectors.weights[query].items():
-        entry = postings.get(key)
-        if entry is None:
-            continue
-        positions, weights = entry
-        products = map(mul, repeat(weight * query_weight), weights)
-        if scores:
-            for position, product in zip(positions, products, strict=False):
-                scores[position] = get(position, 0.0) + product
-        else:
-            # 0.0 + x is x: the first list goes in whole (positions in a list are distinct)
-            scores.update(zip(positions, products, strict=False))
-    scores.pop(query, None)
-    return scores
-
-
 # (score, position, (tags, text, section, author) contributions, decay, days apart)
 _Entry = tuple[float, int, tuple[float, float, float, float], float, float]
 
@@ -218,6 +192,10 @@ class RelatedIndex:
                                                     text_of)
         self.reranked = 0  # how many lists `parallel.related_id_lists` last had to rank
         self._tags = _tag_vectors(self.items, self.tuning)
+        # the same postings as arrays, so many queries accumulate at once (`candidates.py`)
+        self._text_arrays = posting_arrays(self._text.weights, self._text.postings)
+        self._tag_arrays = posting_arrays(self._tags.weights, self._tags.postings)
+        self._day_array = np.array(self._days, dtype=np.float64)
 
     def release(self) -> None:
         """Drop what only the saved state needed (the last build's state, the term arrays).
@@ -233,31 +211,23 @@ class RelatedIndex:
     def __contains__(self, item_id: str) -> bool:
         return item_id in self.position
 
-    def _accumulate(self, query: int) -> tuple[dict[int, float], dict[int, float]]:
-        """Weighted tag and text scores of every item reachable through the query's postings."""
-        weight_of = self.settings.weight
-        tags = _accumulated(self._tags, query, weight_of("tags"))
-        text = _accumulated(self._text, query, weight_of("text"))
-        return tags, text
-
-    def _shortlist(self, query: int, size: int) -> list[_Entry]:
-        """The best `size` candidates as (score, position, parts, decay, days apart), best first.
+    def _shortlists(self, queries: Sequence[int], size: int) -> list[list[_Entry]]:
+        """Per query, the best `size` candidates as (score, position, parts, decay, days apart), best first.
 
         `parts` are the weighted tags, text, section and author contributions, in that order.
         """
         settings = self.settings
-        tags, text = self._accumulate(query)
-        # text + tags per position; insertion order: text's, then tags-only positions in tags' order
-        total = text | tags
-        for position in text.keys() & tags.keys():
-            total[position] = text[position] + tags[position]
+        # the best size + 4 by accumulated text + tags (ties: first met in postings order)
+        found = best_candidates(self._text_arrays, self._tag_arrays, np.asarray(queries, dtype=np.int64),
+                                (settings.weight("text"), settings.weight("tags")),
+                                None if settings.include_newer else self._day_array, size + 4)
+        return [self._scored(query, best, text_scores, size)
+                for query, (best, text_scores) in zip(queries, found, strict=True)]
+
+    def _scored(self, query: int, best: list[int], text_scores: list[float], size: int) -> list[_Entry]:
+        """The candidates `best` (with their accumulated text scores) scored on every signal, best `size`."""
+        settings = self.settings
         days = self._days
-        if not settings.include_newer:
-            newest = days[query]
-            total = {position: score for position, score in total.items() if days[position] <= newest}
-        # a stable sort over a dict filled in postings order (exactly heapq.nlargest's choice):
-        # the same on every build
-        best = sorted(total, key=total.__getitem__, reverse=True)[: size + 4]
         query_tags, tag_weights = self._tags.weights[query], self._tags.weights
         query_tag_items = query_tags.items()
         query_section, sections = self._sections[query], self._sections
@@ -265,9 +235,8 @@ class RelatedIndex:
         no_shared_author = self._authors[query].isdisjoint
         weight_tags, weight_section = settings.weight("tags"), settings.weight("section")
         weight_author, half_life = settings.weight("author"), settings.half_life_days
-        text_of = text.get
         scored = []
-        for position in best:
+        for position, text_part in zip(best, text_scores, strict=True):
             # tags exactly (a handful per item), text as accumulated over the postings;
             # the dot product runs over the shorter tag vector
             shared = 0.0
@@ -282,7 +251,6 @@ class RelatedIndex:
                         if key in other:
                             shared += weight * other[key]
             tag_part = weight_tags * shared
-            text_part = text_of(position, 0.0)
             subject = tag_part + text_part
             # boosts in proportion to the shared subject: section or author alone add nothing,
             # so they order columns on the same subject but never lift an unrelated one
@@ -304,32 +272,49 @@ class RelatedIndex:
         score, position, parts, decay, days_apart = entry
         return Candidate(self.items[position], dict(zip(SIGNALS, parts, strict=True)), decay, days_apart, score)
 
-    def _shortlist_for(self, item_id: str, limit: int | None) -> list[_Entry]:
-        size = max(self.tuning.shortlist, limit or 0, 2 * self.settings.count + 2)
-        return self._shortlist(self.position[item_id], size)[:limit]
+    def _shortlist_size(self, limit: int | None) -> int:
+        return max(self.tuning.shortlist, limit or 0, 2 * self.settings.count + 2)
 
     def ranked(self, item_id: str, limit: int | None = None) -> list[Candidate]:
         """The best candidates for `item_id` with each signal's part, best first."""
-        return [self._candidate(entry) for entry in self._shortlist_for(item_id, limit)]
+        shortlist = self._shortlists([self.position[item_id]], self._shortlist_size(limit))[0]
+        return [self._candidate(entry) for entry in shortlist[:limit]]
 
     def related(self, item_id: str) -> list[Pick]:
         """Explicit picks first in the editor's order, then the best scores, author-diverse."""
-        settings = self.settings
-        count, threshold, max_per_author = settings.count, settings.threshold, settings.max_per_author
-        query = self.items[self.position[item_id]]
+        return self.related_lists([item_id])[0]
+
+    def related_lists(self, item_ids: Sequence[str]) -> list[list[Pick]]:
+        """`related(item_id)` of each id, the candidates of many ids found at once."""
+        lists = [self._explicit_picks(item_id) for item_id in item_ids]
+        to_fill = [number for number, picks in enumerate(lists) if len(picks) < self.settings.count]
+        size = self._shortlist_size(None)
+        for first in range(0, len(to_fill), _QUERIES_PER_BATCH):
+            batch = to_fill[first:first + _QUERIES_PER_BATCH]
+            shortlists = self._shortlists([self.position[item_ids[number]] for number in batch], size)
+            for number, shortlist in zip(batch, shortlists, strict=True):
+                self._fill(item_ids[number], lists[number], shortlist)
+        return lists
+
+    def _explicit_picks(self, item_id: str) -> list[Pick]:
         picks: list[Pick] = []
         chosen = {item_id}
-        for explicit in query.related:
+        for explicit in self.items[self.position[item_id]].related:
             # drafts, scheduled and unknown ids are simply not in the index
             if explicit in self.position and explicit not in chosen:
                 picks.append(Pick(self.items[self.position[explicit]], "explicit"))
                 chosen.add(explicit)
-        if len(picks) >= count:
-            return picks
+        return picks
+
+    def _fill(self, item_id: str, picks: list[Pick], shortlist: list[_Entry]) -> None:
+        """Add the best scores of `shortlist` to `picks` (the explicit ones), author-diverse."""
+        settings = self.settings
+        count, threshold, max_per_author = settings.count, settings.threshold, settings.max_per_author
+        chosen = {item_id, *(pick.item.id for pick in picks)}
         cards_by: Counter[str] = Counter(author for pick in picks for author in pick.item.authors)
         held_back: list[Candidate] = []
         items = self.items
-        for entry in self._shortlist_for(item_id, None):
+        for entry in shortlist:
             if len(picks) >= count:
                 break
             _score, position, (tag_part, text_part, _, _), decay, _days = entry
@@ -346,9 +331,11 @@ class RelatedIndex:
         # the diversity rule gives way only when nothing else qualifies
         for candidate in held_back[: count - len(picks)]:
             picks.append(Pick(candidate.item, "score, author limit relaxed", candidate))
-        return picks
+
 
 def related_ids(items: Iterable[Item], settings: RelatedSettings, tuning: Tuning | None = None) -> dict[str, list[str]]:
     """Every item's related ids, explicit first: the whole ranking of a build."""
     index = RelatedIndex(items, settings, tuning)
-    return {item.id: [pick.item.id for pick in index.related(item.id)] for item in index.items}
+    ids = [item.id for item in index.items]
+    lists = index.related_lists(ids)
+    return {item_id: [pick.item.id for pick in picks] for item_id, picks in zip(ids, lists, strict=True)}
