@@ -9,7 +9,7 @@ from operator import mul
 import numpy as np
 import pytest
 from related.bench import corpus
-from related.candidates import best_candidates
+from related.candidates import best_candidates, posting_arrays
 from related.ranker import RelatedIndex, Tuning
 from related.settings import RelatedSettings
 
@@ -77,3 +77,12 @@ def test_a_query_with_no_postings_has_no_candidates():
     found = best_candidates(index._text_arrays, index._tag_arrays, np.array([index.position["zz-lonely"]]),
                             (1.0, 0.5), None, 10)
     assert found == [([], [])]
+
+
+def test_text_arrays_made_in_numpy_equal_those_made_from_the_dicts(items):
+    index = RelatedIndex(items, RelatedSettings(), Tuning(postings_cap=5))
+    from_dicts = posting_arrays(index._text.weights, index._text.postings)
+    made = index._text.arrays
+    for name in ("starts", "positions", "weights", "query_starts", "query_keys", "query_weights"):
+        assert np.array_equal(getattr(made, name), getattr(from_dicts, name)), name
+    assert made.positions.dtype == from_dicts.positions.dtype and len(made.query_keys) > len(items)

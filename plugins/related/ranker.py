@@ -193,7 +193,7 @@ class RelatedIndex:
         self.reranked = 0  # how many lists `parallel.related_id_lists` last had to rank
         self._tags = _tag_vectors(self.items, self.tuning)
         # the same postings as arrays, so many queries accumulate at once (`candidates.py`)
-        self._text_arrays = posting_arrays(self._text.weights, self._text.postings)
+        self._text_arrays = self._text.arrays or posting_arrays(self._text.weights, self._text.postings)
         self._tag_arrays = posting_arrays(self._tags.weights, self._tags.postings)
         self._day_array = np.array(self._days, dtype=np.float64)
 

@@ -9,6 +9,11 @@ from collections import Counter
 # one-letter words and anything with digits: numbers and years say little about a subject.
 _WORD = re.compile(r"\w+")
 _NOT_A_WORD = re.compile(r"[\d_]")
+# ASCII characters that are neither word characters nor whitespace, blanked: an ASCII text then
+# splits (`str.split`, on exactly what `\s` matches) into the words `_WORD` finds, 2-3x faster.
+_ASCII_BLANKS = {code: " " for code in range(128) if not re.match(r"[\w\s]", chr(code))}
+# typographic punctuation of real columns (no word characters), blanked first so their texts stay ASCII
+_TYPOGRAPHY = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00a0"
 
 # Function words that appear everywhere in English prose and carry no subject.
 STOPWORDS = frozenset(
@@ -50,10 +55,21 @@ class TermFolder(dict):
         return term
 
 
+def words(text: str) -> list[str]:
+    """The runs of word characters of `text`, in order: `_WORD.findall(text)`, faster when ASCII."""
+    if not text.isascii():
+        for mark in _TYPOGRAPHY:
+            if mark in text:
+                text = text.replace(mark, " ")
+        if not text.isascii():
+            return _WORD.findall(text)
+    return text.translate(_ASCII_BLANKS).split()
+
+
 def term_counts(title: str, text: str, folder: TermFolder) -> Counter[str]:
     """How often each index term occurs in the title (boosted) and text."""
-    counts = Counter(map(folder.__getitem__, _WORD.findall(text.casefold())))
-    counts.update(map(folder.__getitem__, _WORD.findall(title.casefold()) * TITLE_BOOST))
+    counts = Counter(map(folder.__getitem__, words(text.casefold())))
+    counts.update(map(folder.__getitem__, words(title.casefold()) * TITLE_BOOST))
     counts.pop("", None)
     return counts
 

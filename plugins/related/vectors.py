@@ -17,6 +17,7 @@ from itertools import pairwise
 import numpy as np
 
 from .cache import TermMatrix
+from .candidates import PostingArrays
 
 _CELLS_PER_BLOCK = 1 << 19  # rows x longest row, per block of the top-k selection
 _ENTRIES_PER_CHUNK = 1 << 19  # term matrix entries weighed at once
@@ -38,6 +39,7 @@ class TextIndex:
     df: np.ndarray  # what the next build compares to know which rows it can keep
     reused: int = 0  # rows whose indexed terms were kept from the last build
     keys: bytes = b""  # each row's text key (16 bytes), with a term-count cache
+    arrays: PostingArrays | None = None  # `weights` and `postings` as arrays, keys numbered as `terms`
 
 
 def _dense_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -246,9 +248,15 @@ def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, post
     for term, end in zip(cell_terms[group_start].tolist(), ends, strict=True):
         postings[terms[term]] = (tuple(positions_list[start:end]), tuple(weights_list[start:end]))
         start = end
+    query_cells = ranks[:, :terms_per_item] >= 0  # padding (-1) only ever follows a row's terms
+    arrays = PostingArrays(
+        starts=np.r_[0, np.cumsum(np.bincount(posting_terms, minlength=len(terms)))].astype(np.int64),
+        positions=posting_items.astype(np.int64), weights=posting_weights,
+        query_starts=np.r_[0, np.cumsum(query_cells.sum(axis=1))].astype(np.int64),
+        query_keys=ranks[:, :terms_per_item][query_cells].astype(np.int64), query_weights=query[query_cells])
     query_terms = np.where(ranks[:, :terms_per_item] >= 0, ranks[:, :terms_per_item], -1).tolist()
     weights = []
     for row_terms, row_weights in zip(query_terms, query.tolist(), strict=True):
         weights.append({terms[term]: weight for term, weight in zip(row_terms, row_weights, strict=True) if term >= 0})
     return TextIndex(weights, postings, terms, ranks, raw, posting_terms, posting_items, matrix.vocab, df,
-                     reused, keys)
+                     reused, keys, arrays)
