@@ -35,6 +35,7 @@ from content_model.dates import site_timezone
 from pelican import signals
 from pelican.contents import Content
 from pelican.settings import DEFAULT_CONFIG
+from site_build.memory import return_free_memory
 
 from .build import FeedLinks, term_keys, write_all_feeds
 from .checks import check_feed_ids
@@ -108,6 +109,14 @@ def _cache_dir(settings: dict) -> Path | None:
 
 def write_feeds(generator, writer) -> None:
     """After the column pages: their HTML (memoized by Pelican) is final by now."""
+    try:
+        _write_feeds(generator)
+    finally:
+        # the stage's items, keys and documents are freed: give their pages back to the system
+        return_free_memory()
+
+
+def _write_feeds(generator) -> None:
     settings = read_feed_settings(generator.settings)
     context = generator.context
     sections = context.get("sections") or {}

@@ -1,0 +1,93 @@
+"""Feeds written one at a time (feeds/entry_store.py, build._Job.make_feeds): the entries an item
+shares between feeds come back from the store byte for byte, every feed equals the one made
+straight from its items, and the stage never holds every item's entries at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from feeds.bench import generate_columns
+from feeds.build import plan_feeds, resolve_ids, write_all_feeds
+from feeds.entry_store import EntryStore
+from feeds.ids import IdRegistry
+from feeds.records import item_from_source, read_source
+from feeds.settings import read_feed_settings
+from feeds.writer import EntrySerializer, EntryXml, feed_documents
+
+pytestmark = pytest.mark.xdist_group("feeds")
+
+BASE = {"SITEURL": "https://ridgeledger.example", "SITENAME": "Bench", "FEED_MAX_ITEMS": 3,
+        "FEED_TAGGING_ENTITY": "ridgeledger.example,2025", "FEED_ID_REGISTRY": "data/feed-ids.json"}
+
+
+def test_the_store_gives_back_each_entry_as_it_was_added():
+    rng = random.Random(5)
+    added = {}
+    with EntryStore() as store:
+        for key in range(300):
+            entry = EntryXml(rng.randbytes(rng.randint(0, 5000)), rng.randbytes(rng.randint(0, 5000)))
+            store.add(key, entry)
+            added[key] = entry
+        assert len(store) == 300 and 17 in store and 300 not in store
+        keys = rng.sample(range(300), 300)
+        for key, entry in zip(keys, store.entries(keys), strict=True):
+            assert (bytes(entry.atom), bytes(entry.rss)) == (added[key].atom, added[key].rss)
+        with pytest.raises(KeyError):
+            store.add(3, added[3])
+
+
+def _settings(root: Path):
+    return read_feed_settings({**BASE, "PATH": str(root / "content")})
+
+
+def _straight_feeds(columns, settings, root: Path) -> dict[str, bytes]:
+    """Every feed file made the plain way: each feed's items and entries made for it alone."""
+    ids = resolve_ids(columns, IdRegistry.load(settings.id_registry), settings)
+    files = {}
+    for entry in plan_feeds(columns, [], ids, settings):
+        items = [item_from_source(read_source(c, ids[id(c)], settings, root / "content", dt.UTC), settings,
+                                  root / "content") for c in entry.contents]
+        entries = [EntrySerializer(settings).entry(item) for item in items]
+        json_items = items if entry.spec.json_path else None
+        files.update(feed_documents(entry.spec, max(i.updated for i in items), entries, settings, json_items))
+    return files
+
+
+def test_every_feed_equals_the_feed_made_from_its_items_alone(tmp_path):
+    columns = generate_columns(150, seed=4)
+    settings = _settings(tmp_path)
+    write_all_feeds(columns, [], settings, tmp_path / "out", tmp_path / "content", dt.UTC)
+    ids = resolve_ids(columns, IdRegistry.load(settings.id_registry), settings)
+    uses = Counter(id(c) for entry in plan_feeds(columns, [], ids, settings) for c in entry.contents)
+    assert {1, 2, 3} <= set(uses.values())  # items made for one feed, and shared ones (stored)
+    expected = _straight_feeds(columns, settings, tmp_path)
+    written = {str(p.relative_to(tmp_path / "out")): p.read_bytes() for p in (tmp_path / "out").rglob("*.*")}
+    assert written == expected
+
+
+def test_the_stage_never_holds_every_items_entries(tmp_path):
+    columns = generate_columns(200, seed=6)
+    for column in columns:  # long columns, so entries outweigh everything else in the stage
+        column.content *= 12
+    settings = _settings(tmp_path)
+    ids = resolve_ids(columns, IdRegistry.load(settings.id_registry), settings)
+    in_feeds = {id(c): c for entry in plan_feeds(columns, [], ids, settings) for c in entry.contents}
+    serializer = EntrySerializer(settings)
+    all_entries = sum(
+        len(xml.atom) + len(xml.rss) for xml in (
+            serializer.entry(item_from_source(read_source(c, ids[id(c)], settings, tmp_path, dt.UTC), settings,
+                                              tmp_path)) for c in in_feeds.values()))
+    tracemalloc.start()
+    try:
+        write_all_feeds(columns, [], settings, tmp_path / "out", tmp_path / "content", dt.UTC,
+                        cache_dir=tmp_path / "cache")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert all_entries > 20_000_000
+    assert peak < all_entries / 4
