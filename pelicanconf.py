@@ -67,7 +67,9 @@ ARTICLE_ORDER_BY = "reversed-date"
 # --- rendering ---------------------------------------------------------------------------
 # auto_reload off: every build makes a new Jinja environment, so checking each template's
 # mtime on every {% include %} (tens of thousands of stat calls at 10,000 columns) buys nothing.
-JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "auto_reload": False}
+# `{% fragment %}` (site_pages.fragments) renders a teaser or card once per build.
+JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "auto_reload": False,
+                     "extensions": ["site_pages.fragments.FragmentCache"]}
 FORMATTED_FIELDS: list[str] = []
 TYPOGRIFY = False
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
