@@ -62,6 +62,9 @@ PAGINATION_PATTERNS = [
 ]
 
 SLUGIFY_SOURCE = "title"
+# Our reader sets each column's category (its section); a Category per year folder made by
+# Pelican from the path would be thrown away (and slugified 10,000 times at 10,000 columns).
+USE_FOLDER_AS_CATEGORY = False
 ARTICLE_ORDER_BY = "reversed-date"
 
 # --- rendering ---------------------------------------------------------------------------
