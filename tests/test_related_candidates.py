@@ -64,7 +64,7 @@ def test_candidates_equal_the_dict_loop(items, settings, tuning, size):
     queries = np.arange(len(index.items))
     found = best_candidates(index._text_arrays, index._tag_arrays, queries,
                             (settings.weight("text"), settings.weight("tags")),
-                            None if settings.include_newer else index._day_array, size)
+                            None if settings.include_newer else index._signals.days, size)
     expected = [reference_candidates(index, query, size) for query in range(len(index.items))]
     assert found == expected  # same items, same order, same floats
     assert sum(len(best) for best, _ in expected) > len(items) * min(size, 5) // 2  # real candidates

@@ -54,7 +54,7 @@ def posting_arrays(weights: Sequence[Mapping[str, float]],
                          np.array(query_weights, dtype=np.float64))
 
 
-def _expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(which range, index) of every index of the ranges [starts[r], ends[r]), range after range."""
     lengths = ends - starts
     owner = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
@@ -90,10 +90,10 @@ def accumulated(arrays: PostingArrays, queries: np.ndarray, weight: float, n: in
     if not weight or not len(queries):
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0), empty
-    term_row, term_entry = _expand(arrays.query_starts[queries], arrays.query_starts[queries + 1])
+    term_row, term_entry = expand_ranges(arrays.query_starts[queries], arrays.query_starts[queries + 1])
     keys = arrays.query_keys[term_entry]
     factors = weight * arrays.query_weights[term_entry]
-    posting_term, posting_entry = _expand(arrays.starts[keys], arrays.starts[keys + 1])
+    posting_term, posting_entry = expand_ranges(arrays.starts[keys], arrays.starts[keys + 1])
     positions = arrays.positions[posting_entry]
     rows = term_row[posting_term]
     other = positions != queries[rows]
@@ -104,12 +104,13 @@ def accumulated(arrays: PostingArrays, queries: np.ndarray, weight: float, n: in
     return pairs, sums, stream[first]
 
 
-def best_candidates(text: PostingArrays, tags: PostingArrays, queries: np.ndarray, weights: tuple[float, float],
-                    days: np.ndarray | None, size: int) -> list[tuple[list[int], list[float]]]:
-    """Per query: its `size` best candidates by text + tags (ties: first seen), with their text scores.
+def candidate_arrays(text: PostingArrays, tags: PostingArrays, queries: np.ndarray, weights: tuple[float, float],
+                     days: np.ndarray | None, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every query's `size` best candidates by text + tags (ties: first met), and their text scores.
 
     `weights` are the (text, tags) signal weights; with `days`, only items no newer than the
-    query (`days[item] <= days[query]`) are candidates.
+    query (`days[item] <= days[query]`) are candidates. Returns (row of the query in
+    `queries`, ascending; item position; accumulated text score), each query's best first.
     """
     n = len(text.query_starts) - 1
     text_pairs, text_sums, text_first = accumulated(text, queries, weights[0], n)
@@ -133,14 +134,28 @@ def best_candidates(text: PostingArrays, tags: PostingArrays, queries: np.ndarra
         rows, positions, total = rows[keep], positions[keep], total[keep]
         text_score, seen = text_score[keep], seen[keep]
     order = np.lexsort((seen, -total, rows))
-    rows, positions, text_score = rows[order], positions[order], text_score[order]
-    counts = np.bincount(rows, minlength=len(queries))
-    starts = np.zeros(len(queries) + 1, dtype=np.int64)
+    chosen = order[first_of_each_row(rows[order], len(queries), size)]
+    return rows[chosen], positions[chosen], text_score[chosen]
+
+
+def first_of_each_row(rows: np.ndarray, row_count: int, size: int) -> np.ndarray:
+    """Where the first `size` entries of each row are, in `rows` (ascending, rows 0..row_count-1)."""
+    counts = np.bincount(rows, minlength=row_count)
+    starts = np.zeros(row_count + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
-    rank = np.arange(len(rows), dtype=np.int64) - starts[rows]
-    chosen = rank < size
-    bounds = np.zeros(len(queries) + 1, dtype=np.int64)
-    np.cumsum(np.minimum(counts, size), out=bounds[1:])
-    position_list, score_list = positions[chosen].tolist(), text_score[chosen].tolist()
-    limits = bounds.tolist()
-    return [(position_list[low:high], score_list[low:high]) for low, high in pairwise(limits)]
+    return np.flatnonzero(np.arange(len(rows), dtype=np.int64) - starts[rows] < size)
+
+
+def split_rows(rows: np.ndarray, row_count: int, values: list) -> list[list]:
+    """`values` (one per entry of `rows`, ascending) as one list per row 0..row_count-1."""
+    bounds = np.zeros(row_count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=row_count), out=bounds[1:])
+    return [values[low:high] for low, high in pairwise(bounds.tolist())]
+
+
+def best_candidates(text: PostingArrays, tags: PostingArrays, queries: np.ndarray, weights: tuple[float, float],
+                    days: np.ndarray | None, size: int) -> list[tuple[list[int], list[float]]]:
+    """`candidate_arrays` as one (item positions, text scores) pair of lists per query."""
+    rows, positions, text_score = candidate_arrays(text, tags, queries, weights, days, size)
+    return list(zip(split_rows(rows, len(queries), positions.tolist()),
+                    split_rows(rows, len(queries), text_score.tolist()), strict=True))

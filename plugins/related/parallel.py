@@ -17,7 +17,7 @@ from .state import STATE_FILE_NAME, save_state, snapshot, stale_ids
 def related_id_lists(index: RelatedIndex, ids: Sequence[str], workers: int | None = None) -> dict[str, list[str]]:
     """Every id's related ids (explicit first), ranked by `workers` processes (default: every core)."""
     def rank(share: Sequence[str]) -> list[list[str]]:
-        return [[pick.item.id for pick in picks] for picks in index.related_lists(share)]
+        return index.related_id_lists(share)
 
     cache_dir = index.settings.cache_dir
     kept: dict[str, list[str]] = {}

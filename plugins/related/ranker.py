@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from .cache import LazyTexts, cached_term_rows
-from .candidates import best_candidates, posting_arrays
+from .candidates import candidate_arrays, posting_arrays
+from .scoring import Entry as _Entry  # (score, position, (tags, text, section, author), decay, days apart)
+from .scoring import scored, signal_arrays
 from .settings import SIGNALS, RelatedSettings
 from .state import previous_state
 from .tokens import tag_key
@@ -165,8 +167,6 @@ def _tag_vectors(items: list[Item], tuning: Tuning) -> _Vectors:
     return vectors
 
 
-# (score, position, (tags, text, section, author) contributions, decay, days apart)
-_Entry = tuple[float, int, tuple[float, float, float, float], float, float]
 
 
 class RelatedIndex:
@@ -195,7 +195,7 @@ class RelatedIndex:
         # the same postings as arrays, so many queries accumulate at once (`candidates.py`)
         self._text_arrays = self._text.arrays or posting_arrays(self._text.weights, self._text.postings)
         self._tag_arrays = posting_arrays(self._tags.weights, self._tags.postings)
-        self._day_array = np.array(self._days, dtype=np.float64)
+        self._signals = signal_arrays(self._tags.weights, self._sections, self._authors, self._days)
 
     def release(self) -> None:
         """Drop what only the saved state needed (the last build's state, the term arrays).
@@ -214,59 +214,19 @@ class RelatedIndex:
     def _shortlists(self, queries: Sequence[int], size: int) -> list[list[_Entry]]:
         """Per query, the best `size` candidates as (score, position, parts, decay, days apart), best first.
 
-        `parts` are the weighted tags, text, section and author contributions, in that order.
+        `parts` are the weighted tags, text, section and author contributions, in that order:
+        the best size + 4 by accumulated text + tags (`candidates.py`) scored exactly on every
+        signal (`scoring.py`). Section and author boost in proportion to the shared subject:
+        alone they add nothing, so they order columns on the same subject but never lift an
+        unrelated one; scores are rounded so float noise can never reorder equal scores.
         """
         settings = self.settings
-        # the best size + 4 by accumulated text + tags (ties: first met in postings order)
-        found = best_candidates(self._text_arrays, self._tag_arrays, np.asarray(queries, dtype=np.int64),
-                                (settings.weight("text"), settings.weight("tags")),
-                                None if settings.include_newer else self._day_array, size + 4)
-        return [self._scored(query, best, text_scores, size)
-                for query, (best, text_scores) in zip(queries, found, strict=True)]
-
-    def _scored(self, query: int, best: list[int], text_scores: list[float], size: int) -> list[_Entry]:
-        """The candidates `best` (with their accumulated text scores) scored on every signal, best `size`."""
-        settings = self.settings
-        days = self._days
-        query_tags, tag_weights = self._tags.weights[query], self._tags.weights
-        query_tag_items = query_tags.items()
-        query_section, sections = self._sections[query], self._sections
-        authors_of, query_day = self._authors, days[query]
-        no_shared_author = self._authors[query].isdisjoint
-        weight_tags, weight_section = settings.weight("tags"), settings.weight("section")
-        weight_author, half_life = settings.weight("author"), settings.half_life_days
-        scored = []
-        for position, text_part in zip(best, text_scores, strict=True):
-            # tags exactly (a handful per item), text as accumulated over the postings;
-            # the dot product runs over the shorter tag vector
-            shared = 0.0
-            if query_tags:
-                other = tag_weights[position]
-                if len(other) < len(query_tags):
-                    for key, weight in other.items():
-                        if key in query_tags:
-                            shared += weight * query_tags[key]
-                else:
-                    for key, weight in query_tag_items:
-                        if key in other:
-                            shared += weight * other[key]
-            tag_part = weight_tags * shared
-            subject = tag_part + text_part
-            # boosts in proportion to the shared subject: section or author alone add nothing,
-            # so they order columns on the same subject but never lift an unrelated one
-            section_part = subject * weight_section if sections[position] == query_section else 0.0
-            author_part = 0.0 if no_shared_author(authors_of[position]) else subject * weight_author
-            day = days[position]
-            days_apart = abs(day - query_day)
-            decay = 0.5 ** (days_apart / half_life)
-            # rounded so float noise can never reorder equal scores between builds
-            score = round((tag_part + text_part + section_part + author_part) * decay, 9)
-            # sorted as plain tuples: ties go to the newer item, then the smaller id
-            # (positions follow ids and are unique, so the entry itself is never compared)
-            scored.append((-score, -day, position,
-                           (score, position, (tag_part, text_part, section_part, author_part), decay, days_apart)))
-        scored.sort()
-        return [entry[3] for entry in scored[:size]]
+        queries = np.asarray(queries, dtype=np.int64)
+        rows, positions, text_parts = candidate_arrays(
+            self._text_arrays, self._tag_arrays, queries, (settings.weight("text"), settings.weight("tags")),
+            None if settings.include_newer else self._signals.days, size + 4)
+        return scored(self._signals, queries, rows, positions, text_parts, settings.weights,
+                      settings.half_life_days, size)
 
     def _candidate(self, entry: _Entry) -> Candidate:
         score, position, parts, decay, days_apart = entry
@@ -286,56 +246,77 @@ class RelatedIndex:
 
     def related_lists(self, item_ids: Sequence[str]) -> list[list[Pick]]:
         """`related(item_id)` of each id, the candidates of many ids found at once."""
-        lists = [self._explicit_picks(item_id) for item_id in item_ids]
-        to_fill = [number for number, picks in enumerate(lists) if len(picks) < self.settings.count]
+        items = self.items
+        lists = []
+        for explicit, filled in self._selections(item_ids):
+            picks = [Pick(items[position], "explicit") for position in explicit]
+            for entry, relaxed in filled:
+                candidate = self._candidate(entry)
+                picks.append(Pick(candidate.item, "score, author limit relaxed" if relaxed else "score", candidate))
+            lists.append(picks)
+        return lists
+
+    def related_id_lists(self, item_ids: Sequence[str]) -> list[list[str]]:
+        """The ids of `related_lists(item_ids)`, without making the cards' explanations."""
+        items = self.items
+        return [[items[position].id for position in explicit] + [items[entry[1]].id for entry, _ in filled]
+                for explicit, filled in self._selections(item_ids)]
+
+    def _selections(self, item_ids: Sequence[str]) -> list[tuple[list[int], list[tuple[_Entry, bool]]]]:
+        """Per id: the positions of its explicit picks, and the shortlist entries that fill the
+        other cards, each with whether the author limit was relaxed for it."""
+        explicit_lists = [self._explicit_positions(item_id) for item_id in item_ids]
+        selections: list[tuple[list[int], list[tuple[_Entry, bool]]]] = [(explicit, []) for explicit in explicit_lists]
+        to_fill = [number for number, explicit in enumerate(explicit_lists) if len(explicit) < self.settings.count]
         size = self._shortlist_size(None)
         for first in range(0, len(to_fill), _QUERIES_PER_BATCH):
             batch = to_fill[first:first + _QUERIES_PER_BATCH]
             shortlists = self._shortlists([self.position[item_ids[number]] for number in batch], size)
             for number, shortlist in zip(batch, shortlists, strict=True):
-                self._fill(item_ids[number], lists[number], shortlist)
-        return lists
+                selections[number][1].extend(self._fill(explicit_lists[number], shortlist))
+        return selections
 
-    def _explicit_picks(self, item_id: str) -> list[Pick]:
-        picks: list[Pick] = []
+    def _explicit_positions(self, item_id: str) -> list[int]:
+        positions: list[int] = []
         chosen = {item_id}
         for explicit in self.items[self.position[item_id]].related:
             # drafts, scheduled and unknown ids are simply not in the index
             if explicit in self.position and explicit not in chosen:
-                picks.append(Pick(self.items[self.position[explicit]], "explicit"))
+                positions.append(self.position[explicit])
                 chosen.add(explicit)
-        return picks
+        return positions
 
-    def _fill(self, item_id: str, picks: list[Pick], shortlist: list[_Entry]) -> None:
-        """Add the best scores of `shortlist` to `picks` (the explicit ones), author-diverse."""
+    def _fill(self, explicit: list[int], shortlist: list[_Entry]) -> list[tuple[_Entry, bool]]:
+        """The entries of `shortlist` that fill the cards after the `explicit` picks: the best
+        scores over the threshold, author-diverse; True where the author limit gave way."""
         settings = self.settings
         count, threshold, max_per_author = settings.count, settings.threshold, settings.max_per_author
-        chosen = {item_id, *(pick.item.id for pick in picks)}
-        cards_by: Counter[str] = Counter(author for pick in picks for author in pick.item.authors)
-        held_back: list[Candidate] = []
-        items = self.items
+        chosen = set(explicit)  # the query itself is never in its shortlist
+        items = self.items  # authors as listed (a name listed twice counts twice, as it always has)
+        cards_by: Counter[str] = Counter(author for position in explicit for author in items[position].authors)
+        filled: list[tuple[_Entry, bool]] = []
+        held_back: list[_Entry] = []
+        free = count - len(explicit)
         for entry in shortlist:
-            if len(picks) >= count:
+            if len(filled) >= free:
                 break
             _score, position, (tag_part, text_part, _, _), decay, _days = entry
-            # the subject score (Candidate.subject_score) without building the Candidate first
-            if (tag_part + text_part) * decay < threshold or items[position].id in chosen:
+            # the subject score (Candidate.subject_score) without building the Candidate
+            if (tag_part + text_part) * decay < threshold or position in chosen:
                 continue
-            candidate = self._candidate(entry)
-            if any(cards_by[author] >= max_per_author for author in candidate.item.authors):
-                held_back.append(candidate)
+            authors = items[position].authors
+            if any(cards_by[author] >= max_per_author for author in authors):
+                held_back.append(entry)
                 continue
-            picks.append(Pick(candidate.item, "score", candidate))
-            chosen.add(candidate.item.id)
-            cards_by.update(candidate.item.authors)
+            filled.append((entry, False))
+            chosen.add(position)
+            cards_by.update(authors)
         # the diversity rule gives way only when nothing else qualifies
-        for candidate in held_back[: count - len(picks)]:
-            picks.append(Pick(candidate.item, "score, author limit relaxed", candidate))
+        return filled + [(entry, True) for entry in held_back[: free - len(filled)]]
 
 
 def related_ids(items: Iterable[Item], settings: RelatedSettings, tuning: Tuning | None = None) -> dict[str, list[str]]:
     """Every item's related ids, explicit first: the whole ranking of a build."""
     index = RelatedIndex(items, settings, tuning)
     ids = [item.id for item in index.items]
-    lists = index.related_lists(ids)
-    return {item_id: [pick.item.id for pick in picks] for item_id, picks in zip(ids, lists, strict=True)}
+    return dict(zip(ids, index.related_id_lists(ids), strict=True))
