@@ -7,7 +7,10 @@ A page's key covers
 - the template's name;
 - the value of every context variable that the template, or anything it extends, includes or
   imports, names (found in Jinja's syntax tree, so a variable no template uses cannot make
-  pages stale, and one a template starts using is covered at once).
+  pages stale, and one a template starts using is covered at once); where the templates only
+  read some attributes of a variable, its length or its truth, or read it only under a
+  condition, those reads instead of the whole value (template_uses.py, projections.py): a
+  listing page counts its own columns and the paginator's counts, not every column listed.
 
 Values are hashed by what they hold, not by identity, through a pickle in a canonical form:
 an article by its fields (its HTML, metadata, taxonomy objects...), and the articles it
@@ -28,6 +31,9 @@ from typing import Any
 
 from jinja2 import Environment, meta
 from pelican.contents import Content
+
+from .projections import ProjectionFailed, active_uses, use_digest
+from .template_uses import Use, variable_uses
 
 # Per-object attributes that are not what the object shows: the site-wide settings (covered
 # by the build-wide key) and Pelican's back reference from every article to the whole context.
@@ -87,7 +93,9 @@ class _KeyPickler(pickle.Pickler):
         if isinstance(obj, Content):
             self.articles.append(obj)
             return _article, (type(obj).__qualname__, str(obj.source_path))
-        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)):
+        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType,
+                            types.MethodType)):
+            # a bound method pickles as getattr(its object, name): the object is hashed in turn
             return NotImplemented
         state = getattr(obj, "__dict__", None)
         if state is None:
@@ -108,6 +116,7 @@ class ValueHasher:
         self._shared_digests: dict[tuple[int, tuple[str, ...]], bytes] = {}
         self._shallow: dict[int, tuple[bytes, list[Content]]] = {}
         self._articles: dict[int, bytes] = {}
+        self._uses: dict[tuple[int, str, str | int | None], bytes] = {}
         self._keep: list[Any] = []  # memo keys are ids: keep the objects alive
         self._in_progress: set[int] = set()
 
@@ -158,6 +167,15 @@ class ValueHasher:
                 h.update(self.digest(shared[name]))
             known = self._shared_digests[key] = h.digest()
             self._keep.append(shared)
+        return known
+
+    def use_digest(self, environment: Any, value: Any, use: Use) -> bytes:
+        """The digest of what `use` reads of `value` (projections.py), once per build and value."""
+        key = (id(value), use.kind, use.name)
+        known = self._uses.get(key)
+        if known is None:
+            known = self._uses[key] = use_digest(self, environment, value, use)
+            self._keep.append(value)
         return known
 
     def digest(self, value: Any) -> bytes:
@@ -216,17 +234,25 @@ def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[s
 
     `shared` is the site-wide context the page's context was copied from: the values the page
     takes from it unchanged are hashed once per build, not once per page; a value the page
-    overrides (a tag page's own `articles`) counts instead of the site-wide one."""
-    names = template_variables(template)
-    if names is None:
+    overrides (a tag page's own `articles`) counts instead of the site-wide one. A variable the
+    templates only read in some ways (template_uses.py) counts by those reads."""
+    uses_of = variable_uses(template)
+    if uses_of is None:
         return None
+    environment = template.environment
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{build_key}\0{template.name}\0".encode())
     from_shared: list[str] = []
     try:
-        for name in sorted(names):
+        for name in sorted(uses_of):
+            uses = uses_of[name]
             if name not in context:
                 h.update(name.encode() + b"=<missing>")
+            elif uses is not None:
+                h.update(name.encode() + b":")
+                for use in active_uses(uses, context, environment):
+                    h.update(repr((use.kind, use.name)).encode() + b"=")
+                    h.update(hasher.use_digest(environment, context[name], use))
             elif shared is not None and name in shared and context[name] is shared[name]:
                 from_shared.append(name)
             else:
@@ -234,6 +260,6 @@ def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[s
                 h.update(hasher.digest(context[name]))
         if from_shared:
             h.update(b"shared:" + hasher.shared_digest(tuple(from_shared), shared))
-    except Unkeyable:
+    except (Unkeyable, ProjectionFailed):
         return None
     return h.hexdigest()

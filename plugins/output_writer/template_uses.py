@@ -1,0 +1,236 @@
+"""How a template tree uses each context variable, read from Jinja's syntax tree.
+
+A page depends on a context value only through what its templates can observe of it. When
+every mention of a variable is one of a few plain forms, the page depends on those
+projections, not on the whole value: a listing page that reads `articles_page.number` and
+`articles_paginator.num_pages` does not depend on every article of the listing.
+
+The forms (anything else, such as handing the variable to a filter, a loop or a `set`, is a
+use of the whole value):
+- `x.name` / `x["name"]` / `x[0]`   -> the attribute or item, as Jinja reads it (then whole);
+- `x.name()` with no arguments      -> a call, known pure for a few types (page_keys.py);
+- `x|length`, `x|count`             -> len(x);
+- `x` as a condition (`if x`, `a if x else b`, `not x`, `x and y` in a condition) -> bool(x);
+- `x is defined` / `x is undefined` -> nothing: whether `x` is in the context is in the key.
+
+A use inside `{% if t %}...{% else %}` or `a if t else b`, where the test `t` is made of
+variables no template assigns, their attributes, constants, comparisons, and/or/not, is
+guarded by t: it counts only when the page's own context takes that branch. What t reads is
+in the key through t's own uses, so a page whose branch flips gets a new key.
+
+Every Name of the variable in every template of the tree is considered, also where a template
+binds the same name locally: that only adds uses, so the analysis stays on the safe side.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, meta, nodes
+
+LENGTH_FILTERS = frozenset({"length", "count"})
+COMPARISONS = frozenset({"eq", "ne", "lt", "gt", "lteq", "gteq"})
+# A condition in a form computed from the context: ("name", n), ("attr", term, a), ("const", v),
+# ("not", t), ("and"|"or", t, t), ("compare", t, ((op, t), ...)), ("test", t, "defined").
+Term = tuple
+DEFINED_TESTS = frozenset({"defined", "undefined"})
+
+
+@dataclass(frozen=True)
+class Use:
+    """One way a template reads a context variable: kind is whole, attr, item, call, len or bool."""
+
+    kind: str
+    name: str | int | None = None
+    guards: tuple[tuple[Term, bool], ...] = ()  # (test, its truth) all needed for the use
+
+
+# name -> its uses (sorted), or None when some template uses it whole whatever the page
+VariableUses = dict[str, tuple[Use, ...] | None]
+
+
+def _is_plain_call(call: nodes.Call) -> bool:
+    return not (call.args or call.kwargs or call.dyn_args or call.dyn_kwargs)
+
+
+def _has_no_arguments(node: nodes.Filter | nodes.Test) -> bool:
+    return not (node.args or node.kwargs or node.dyn_args or node.dyn_kwargs)
+
+
+class _UseCollector:
+    def __init__(self, interesting: frozenset[str], assigned: frozenset[str],
+                 trees: dict[str, nodes.Template]) -> None:
+        self._interesting = interesting
+        self._assigned = assigned
+        self._trees = trees
+        self._including: list[str] = []
+        self.uses: dict[str, set[Use]] = {}
+
+    def _add(self, name: str, use: Use) -> None:
+        if name in self._interesting:
+            self.uses.setdefault(name, set()).add(use)
+
+    def _guard_term(self, test: nodes.Node) -> Term | None:
+        """The test as a term projections.evaluate can compute from the context, when it is one
+        of the plain forms (variables no template assigns, attributes, constants, comparisons,
+        and/or/not, `is defined`)."""
+        if isinstance(test, nodes.Name):
+            # a context variable: free in the tree (not `loop`, `self`, ...) and assigned nowhere
+            plain = test.ctx == "load" and test.name in self._interesting and test.name not in self._assigned
+            return ("name", test.name) if plain else None
+        if isinstance(test, nodes.Getattr):
+            inner = self._guard_term(test.node)
+            return ("attr", inner, test.attr) if inner else None
+        if isinstance(test, nodes.Const) and type(test.value) in (str, int, bool, type(None)):
+            return ("const", test.value)
+        if isinstance(test, nodes.Not):
+            inner = self._guard_term(test.node)
+            return ("not", inner) if inner else None
+        if isinstance(test, (nodes.And, nodes.Or)):
+            left, right = self._guard_term(test.left), self._guard_term(test.right)
+            return (type(test).__name__.lower(), left, right) if left and right else None
+        if isinstance(test, nodes.Compare) and all(op.op in COMPARISONS for op in test.ops):
+            terms = [self._guard_term(test.expr), *(self._guard_term(op.expr) for op in test.ops)]
+            if all(terms):
+                return ("compare", terms[0], tuple((op.op, t) for op, t in zip(test.ops, terms[1:], strict=True)))
+            return None
+        if isinstance(test, nodes.Test) and test.name in DEFINED_TESTS and _has_no_arguments(test):
+            inner = self._guard_term(test.node)
+            return ("test", inner, test.name) if inner else None
+        return None
+
+    def visit(self, node: nodes.Node, guards: tuple[tuple[Term, bool], ...], condition: bool = False) -> None:
+        if isinstance(node, nodes.Name):
+            if node.ctx == "load":
+                self._add(node.name, Use("bool" if condition else "whole", None, guards))
+            return
+        if isinstance(node, nodes.NSRef):  # `{% set ns.x = ... %}` changes the namespace
+            self._add(node.name, Use("whole", None, guards))
+            return
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) \
+                and isinstance(node.node.node, nodes.Name) and node.node.node.ctx == "load" \
+                and _is_plain_call(node):
+            self._add(node.node.node.name, Use("call", node.node.attr, guards))
+            return
+        if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.ctx == "load":
+            self._add(node.node.name, Use("attr", node.attr, guards))
+            return
+        if isinstance(node, nodes.Getitem) and isinstance(node.node, nodes.Name) and node.node.ctx == "load" \
+                and isinstance(node.arg, nodes.Const) and type(node.arg.value) in (str, int):
+            self._add(node.node.name, Use("item", node.arg.value, guards))
+            return
+        if isinstance(node, nodes.Filter) and isinstance(node.node, nodes.Name) and node.node.ctx == "load" \
+                and node.name in LENGTH_FILTERS and _has_no_arguments(node):
+            self._add(node.node.name, Use("len", None, guards))
+            return
+        if isinstance(node, nodes.Test) and isinstance(node.node, nodes.Name) and node.node.ctx == "load" \
+                and node.name in DEFINED_TESTS and _has_no_arguments(node):
+            return  # presence only, which the key holds anyway
+        if isinstance(node, (nodes.If, nodes.CondExpr)):
+            self._branches(node, guards)
+            return
+        if isinstance(node, nodes.Include):
+            self._include(node, guards)
+        if condition and isinstance(node, (nodes.And, nodes.Or)):
+            self.visit(node.left, guards, True)
+            self.visit(node.right, guards, True)
+            return
+        if condition and isinstance(node, nodes.Not):
+            self.visit(node.node, guards, True)
+            return
+        for child in node.iter_child_nodes():
+            self.visit(child, guards)
+
+    def _include(self, node: nodes.Include, guards: tuple[tuple[Term, bool], ...]) -> None:
+        """An included template is read where it is included, under the conditions around it."""
+        names = _included_names(node)
+        for name in names:
+            if name in self._trees and name not in self._including:
+                self._including.append(name)
+                self.visit(self._trees[name], guards)
+                self._including.pop()
+
+    def _branches(self, node: nodes.If | nodes.CondExpr, guards: tuple[tuple[Term, bool], ...]) -> None:
+        self.visit(node.test, guards, True)
+        term = self._guard_term(node.test)
+        when_true = (*guards, (term, True)) if term else guards
+        when_false = (*guards, (term, False)) if term else guards
+        if isinstance(node, nodes.CondExpr):
+            self.visit(node.expr1, when_true)
+            if node.expr2 is not None:
+                self.visit(node.expr2, when_false)
+            return
+        for child in node.body:
+            self.visit(child, when_true)
+        for child in [*node.elif_, *node.else_]:
+            self.visit(child, when_false)
+
+
+def _included_names(node: nodes.Include) -> list[str]:
+    template = node.template
+    if isinstance(template, nodes.Const):
+        return [template.value] if isinstance(template.value, str) else list(template.value)
+    if isinstance(template, (nodes.Tuple, nodes.List)):
+        return [item.value for item in template.items if isinstance(item, nodes.Const)]
+    return []
+
+
+def _assigned_names(tree: nodes.Template) -> set[str]:
+    """Every name some part of the template binds: set, for, with, macro arguments, imports."""
+    found = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    found |= {n.name for n in tree.find_all(nodes.Macro)}
+    found |= {n.target for n in tree.find_all(nodes.Import)}
+    for imported in tree.find_all(nodes.FromImport):
+        found |= {name if isinstance(name, str) else name[1] for name in imported.names}
+    return found
+
+
+def _trees(environment: Environment, name: str, seen: dict[str, nodes.Template]) -> bool:
+    """Parse `name` and every template it extends, includes or imports into `seen`; False when
+    one is chosen at render time."""
+    if name in seen:
+        return True
+    source, _filename, _uptodate = environment.loader.get_source(environment, name)
+    tree = seen[name] = environment.parse(source, name)
+    for other in meta.find_referenced_templates(tree):
+        if other is None or not _trees(environment, other, seen):
+            return False
+    return True
+
+
+@functools.cache
+def _uses_in(environment: Environment, name: str) -> VariableUses | None:
+    # Keyed by the environment object: each build makes its own, so a changed theme is read again.
+    trees: dict[str, nodes.Template] = {}
+    if not _trees(environment, name, trees):
+        return None
+    interesting = frozenset().union(*(meta.find_undeclared_variables(t) for t in trees.values()))
+    assigned = frozenset().union(*(_assigned_names(t) for t in trees.values()))
+    collector = _UseCollector(interesting, assigned, trees)
+    # Included templates are read at each place they are included; the others from the top.
+    only_included = {name for tree in trees.values() for include in tree.find_all(nodes.Include)
+                     for name in _included_names(include)}
+    only_included -= {name for tree in trees.values() for node in tree.find_all((nodes.Extends, nodes.Import,
+                                                                                 nodes.FromImport))
+                      if isinstance(node.template, nodes.Const) for name in [node.template.value]}
+    only_included.discard(name)
+    for template_name, tree in trees.items():
+        if template_name not in only_included:
+            collector.visit(tree, ())
+    unguarded_whole = Use("whole")
+    return {variable: (None if unguarded_whole in uses else tuple(sorted(uses, key=repr)))
+            for variable in interesting for uses in [collector.uses.get(variable, set())]}
+
+
+def variable_uses(template: Any) -> VariableUses | None:
+    """Every free variable of `template`'s tree with its uses (None: used whole), or None when
+    the tree cannot be known (an include chosen at render time, no loader)."""
+    environment, name = getattr(template, "environment", None), getattr(template, "name", None)
+    if environment is None or name is None or environment.loader is None:
+        return None
+    try:
+        return _uses_in(environment, name)
+    except Exception:
+        return None
