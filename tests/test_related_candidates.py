@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from itertools import repeat
 from operator import mul
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from related.bench import corpus
-from related.candidates import best_candidates, posting_arrays
+from related.candidates import best_candidates
 from related.ranker import RelatedIndex, Tuning
 from related.settings import RelatedSettings
 
@@ -30,11 +31,11 @@ def accumulated(vectors, query: int, weight: float) -> dict[int, float]:
     return scores
 
 
-def reference_candidates(index: RelatedIndex, query: int, size: int) -> tuple[list[int], list[float]]:
+def reference_candidates(index: RelatedIndex, text_vectors, query: int, size: int) -> tuple[list[int], list[float]]:
     """The first half of the old `RelatedIndex._shortlist`: the best `size` by text + tags."""
     settings = index.settings
     tags = accumulated(index._tags, query, settings.weight("tags"))
-    text = accumulated(index._text, query, settings.weight("text"))
+    text = accumulated(text_vectors, query, settings.weight("text"))
     total = text | tags
     for position in text.keys() & tags.keys():
         total[position] = text[position] + tags[position]
@@ -62,10 +63,12 @@ def items():
 def test_candidates_equal_the_dict_loop(items, settings, tuning, size):
     index = RelatedIndex(items, settings, tuning)
     queries = np.arange(len(index.items))
-    found = best_candidates(index._text_arrays, index._tag_arrays, queries,
+    found = best_candidates(*index.ranking_arrays()[:2], queries,
                             (settings.weight("text"), settings.weight("tags")),
-                            None if settings.include_newer else index._signals.days, size)
-    expected = [reference_candidates(index, query, size) for query in range(len(index.items))]
+                            None if settings.include_newer else index.ranking_arrays()[2].days, size)
+    # the text vectors as the dicts the old ranker kept (TextIndex makes them on each access)
+    text_vectors = SimpleNamespace(weights=index._text.weights, postings=index._text.postings)
+    expected = [reference_candidates(index, text_vectors, query, size) for query in range(len(index.items))]
     assert found == expected  # same items, same order, same floats
     assert sum(len(best) for best, _ in expected) > len(items) * min(size, 5) // 2  # real candidates
 
@@ -74,15 +77,7 @@ def test_a_query_with_no_postings_has_no_candidates():
     items = corpus(30, seed=2, words_per_item=20)
     lonely = dataclasses.replace(items[0], id="zz-lonely", tags=("Nowhere else",), text="qqxx", title="zzyy")
     index = RelatedIndex([*items, lonely], RelatedSettings())
-    found = best_candidates(index._text_arrays, index._tag_arrays, np.array([index.position["zz-lonely"]]),
+    found = best_candidates(*index.ranking_arrays()[:2], np.array([index.position["zz-lonely"]]),
                             (1.0, 0.5), None, 10)
     assert found == [([], [])]
 
-
-def test_text_arrays_made_in_numpy_equal_those_made_from_the_dicts(items):
-    index = RelatedIndex(items, RelatedSettings(), Tuning(postings_cap=5))
-    from_dicts = posting_arrays(index._text.weights, index._text.postings)
-    made = index._text.arrays
-    for name in ("starts", "positions", "weights", "query_starts", "query_keys", "query_weights"):
-        assert np.array_equal(getattr(made, name), getattr(from_dicts, name)), name
-    assert made.positions.dtype == from_dicts.positions.dtype and len(made.query_keys) > len(items)

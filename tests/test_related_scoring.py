@@ -102,9 +102,9 @@ def test_shortlists_and_cards_equal_the_plain_loop(items, settings):
     for size in (1, 8, 30):
         # the candidates (tested against their own plain loop in test_related_candidates)
         rows, positions, text_parts = candidate_arrays(
-            index._text_arrays, index._tag_arrays, np.array(queries),
+            *index.ranking_arrays()[:2], np.array(queries),
             (settings.weight("text"), settings.weight("tags")),
-            None if settings.include_newer else index._signals.days, size + 4)
+            None if settings.include_newer else index.ranking_arrays()[2].days, size + 4)
         best = split_rows(rows, len(queries), positions.tolist())
         texts = split_rows(rows, len(queries), text_parts.tolist())
         expected = [reference_scored(index, query, best[query], texts[query], size) for query in queries]

@@ -32,6 +32,8 @@ def related_id_lists(index: RelatedIndex, ids: Sequence[str], workers: int | Non
             old_lists = old["lists"]
             kept = {item_id: old_lists[item_id] for item_id in ids if item_id not in stale and item_id in old_lists}
     todo = [item_id for item_id in ids if item_id not in kept]
+    if todo:
+        index.ranking_arrays()  # made once here, not once in every worker
     ranked = dict(zip(todo, map_in_forks(rank, todo, workers), strict=True))
     lists = {item_id: kept[item_id] if item_id in kept else ranked[item_id] for item_id in ids}
     index.reranked = len(todo)

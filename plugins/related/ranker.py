@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from .cache import LazyTexts, cached_term_rows
-from .candidates import candidate_arrays, posting_arrays
+from .candidates import PostingArrays, candidate_arrays, posting_arrays
 from .scoring import Entry as _Entry  # (score, position, (tags, text, section, author), decay, days apart)
-from .scoring import scored, signal_arrays
+from .scoring import SignalArrays, scored, signal_arrays
 from .settings import SIGNALS, RelatedSettings
 from .state import previous_state
 from .tokens import tag_key
@@ -192,10 +192,7 @@ class RelatedIndex:
                                                     text_of)
         self.reranked = 0  # how many lists `parallel.related_id_lists` last had to rank
         self._tags = _tag_vectors(self.items, self.tuning)
-        # the same postings as arrays, so many queries accumulate at once (`candidates.py`)
-        self._text_arrays = self._text.arrays or posting_arrays(self._text.weights, self._text.postings)
-        self._tag_arrays = posting_arrays(self._tags.weights, self._tags.postings)
-        self._signals = signal_arrays(self._tags.weights, self._sections, self._authors, self._days)
+        self._arrays: tuple[PostingArrays, SignalArrays] | None = None  # see `ranking_arrays`
 
     def release(self) -> None:
         """Drop what only the saved state needed (the last build's state, the term arrays).
@@ -211,6 +208,16 @@ class RelatedIndex:
     def __contains__(self, item_id: str) -> bool:
         return item_id in self.position
 
+    def ranking_arrays(self) -> tuple[PostingArrays, PostingArrays, SignalArrays]:
+        """Text and tag postings and every item's signals as arrays, so many queries are ranked
+        at once (`candidates.py`, `scoring.py`). Made on first use: a build that keeps every
+        list never needs them; `parallel` asks before forking, so its workers share them."""
+        if self._arrays is None:
+            self._arrays = (posting_arrays(self._tags.weights, self._tags.postings),
+                            signal_arrays(self._tags.weights, self._sections, self._authors, self._days))
+        tags, signals = self._arrays
+        return self._text.arrays, tags, signals
+
     def _shortlists(self, queries: Sequence[int], size: int) -> list[list[_Entry]]:
         """Per query, the best `size` candidates as (score, position, parts, decay, days apart), best first.
 
@@ -222,10 +229,11 @@ class RelatedIndex:
         """
         settings = self.settings
         queries = np.asarray(queries, dtype=np.int64)
+        text, tags, signals = self.ranking_arrays()
         rows, positions, text_parts = candidate_arrays(
-            self._text_arrays, self._tag_arrays, queries, (settings.weight("text"), settings.weight("tags")),
-            None if settings.include_newer else self._signals.days, size + 4)
-        return scored(self._signals, queries, rows, positions, text_parts, settings.weights,
+            text, tags, queries, (settings.weight("text"), settings.weight("tags")),
+            None if settings.include_newer else signals.days, size + 4)
+        return scored(signals, queries, rows, positions, text_parts, settings.weights,
                       settings.half_life_days, size)
 
     def _candidate(self, entry: _Entry) -> Candidate:

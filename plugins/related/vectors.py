@@ -26,10 +26,9 @@ _PAIR_FLAGS = 1 << 25  # most distinct counts x document frequencies to mark in 
 
 @dataclass(frozen=True, slots=True)
 class TextIndex:
-    """The text vectors of a corpus, as plain Python for the ranker and as arrays for caching."""
+    """The text vectors of a corpus: query vectors and postings for the ranker, arrays for caching."""
 
-    weights: list[dict[str, float]]  # per item: query term -> normalised weight, best first
-    postings: dict[str, tuple[tuple[int, ...], tuple[float, ...]]]  # term -> (positions, weights)
+    arrays: PostingArrays  # query vectors and postings lists, keys numbered as `terms`
     terms: list[str]  # the terms with an IDF, sorted: `ranks` index this list
     ranks: np.ndarray  # items x terms_indexed: indexed terms (as ranks in `terms`), best first; -1 pads
     raw: np.ndarray  # items x terms_indexed: their weights before normalising; 0.0 pads
@@ -39,7 +38,22 @@ class TextIndex:
     df: np.ndarray  # what the next build compares to know which rows it can keep
     reused: int = 0  # rows whose indexed terms were kept from the last build
     keys: bytes = b""  # each row's text key (16 bytes), with a term-count cache
-    arrays: PostingArrays | None = None  # `weights` and `postings` as arrays, keys numbered as `terms`
+
+    @property
+    def weights(self) -> list[dict[str, float]]:
+        """Per item: query term -> normalised weight, best first (`arrays` as plain Python)."""
+        arrays, terms = self.arrays, self.terms
+        keys, values = arrays.query_keys.tolist(), arrays.query_weights.tolist()
+        return [{terms[key]: value for key, value in zip(keys[low:high], values[low:high], strict=True)}
+                for low, high in pairwise(arrays.query_starts.tolist())]
+
+    @property
+    def postings(self) -> dict[str, tuple[tuple[int, ...], tuple[float, ...]]]:
+        """Term -> (positions, weights), highest weight first (`arrays` as plain Python)."""
+        arrays, terms = self.arrays, self.terms
+        positions, values = arrays.positions.tolist(), arrays.weights.tolist()
+        return {terms[key]: (tuple(positions[low:high]), tuple(values[low:high]))
+                for key, (low, high) in enumerate(pairwise(arrays.starts.tolist())) if high > low}
 
 
 def _dense_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -241,22 +255,10 @@ def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, post
     place = np.arange(len(order)) - np.repeat(group_start, group_sizes)
     in_cap = place < postings_cap
     posting_terms, posting_items, posting_weights = cell_terms[in_cap], cell_rows[in_cap], cell_weights[in_cap]
-    ends = np.cumsum(np.minimum(group_sizes, postings_cap)).tolist()
-    positions_list, weights_list = posting_items.tolist(), posting_weights.tolist()
-    postings = {}
-    start = 0
-    for term, end in zip(cell_terms[group_start].tolist(), ends, strict=True):
-        postings[terms[term]] = (tuple(positions_list[start:end]), tuple(weights_list[start:end]))
-        start = end
     query_cells = ranks[:, :terms_per_item] >= 0  # padding (-1) only ever follows a row's terms
     arrays = PostingArrays(
         starts=np.r_[0, np.cumsum(np.bincount(posting_terms, minlength=len(terms)))].astype(np.int64),
         positions=posting_items.astype(np.int64), weights=posting_weights,
         query_starts=np.r_[0, np.cumsum(query_cells.sum(axis=1))].astype(np.int64),
         query_keys=ranks[:, :terms_per_item][query_cells].astype(np.int64), query_weights=query[query_cells])
-    query_terms = np.where(ranks[:, :terms_per_item] >= 0, ranks[:, :terms_per_item], -1).tolist()
-    weights = []
-    for row_terms, row_weights in zip(query_terms, query.tolist(), strict=True):
-        weights.append({terms[term]: weight for term, weight in zip(row_terms, row_weights, strict=True) if term >= 0})
-    return TextIndex(weights, postings, terms, ranks, raw, posting_terms, posting_items, matrix.vocab, df,
-                     reused, keys, arrays)
+    return TextIndex(arrays, terms, ranks, raw, posting_terms, posting_items, matrix.vocab, df, reused, keys)
