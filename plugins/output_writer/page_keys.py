@@ -156,6 +156,15 @@ class ValueHasher:
             known = self._articles[id(article)] = h.digest()
         return known
 
+    def article_digest(self, article: Content) -> bytes:
+        """An article's digest as every page counts it; raises Unkeyable."""
+        return self._article_digest(article)
+
+    def know_article_digest(self, article: Content, digest: bytes) -> None:
+        """Take an article's digest computed elsewhere from the same objects (parallel_digests.py)."""
+        self._articles[id(article)] = digest
+        self._keep.append(article)
+
     def shared_digest(self, names: tuple[str, ...], shared: dict[str, Any]) -> bytes:
         """The digest of the site-wide values of `names`, computed once per build."""
         key = (id(shared), names)
@@ -243,15 +252,15 @@ def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[s
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{build_key}\0{template.name}\0".encode())
     from_shared: list[str] = []
+    truths: dict[tuple, bool] = {}
     try:
-        for name in sorted(uses_of):
-            uses = uses_of[name]
+        for name, uses in uses_of.items():  # in name order
             if name not in context:
                 h.update(name.encode() + b"=<missing>")
             elif uses is not None:
                 h.update(name.encode() + b":")
-                for use in active_uses(uses, context, environment):
-                    h.update(repr((use.kind, use.name)).encode() + b"=")
+                for use in active_uses(uses, context, environment, truths):
+                    h.update(use.label)
                     h.update(hasher.use_digest(environment, context[name], use))
             elif shared is not None and name in shared and context[name] is shared[name]:
                 from_shared.append(name)

@@ -71,13 +71,23 @@ def evaluate(term: Term, context: dict[str, Any], environment: Any) -> Any:
     raise ValueError(f"unknown term {term!r}")
 
 
-def active_uses(uses: tuple[Use, ...], context: dict[str, Any], environment: Any) -> tuple[Use, ...]:
-    """The uses whose guards this page's context satisfies; raises ProjectionFailed."""
+def active_uses(uses: tuple[Use, ...], context: dict[str, Any], environment: Any,
+                truths: dict[Term, bool] | None = None) -> tuple[Use, ...]:
+    """The uses whose guards this page's context satisfies; raises ProjectionFailed.
+
+    `truths` remembers each test's value for one page: many uses share a test."""
     if not any(use.guards for use in uses):
         return uses
+    truths = {} if truths is None else truths
+
+    def holds(term: Term, wanted: bool) -> bool:
+        found = truths.get(term)
+        if found is None:
+            found = truths[term] = bool(evaluate(term, context, environment))
+        return found == wanted
+
     try:
-        return tuple(use for use in uses
-                     if all(bool(evaluate(term, context, environment)) == wanted for term, wanted in use.guards))
+        return tuple(use for use in uses if all(holds(term, wanted) for term, wanted in use.guards))
     except Exception as exc:
         raise ProjectionFailed(f"guard: {exc}") from exc
 

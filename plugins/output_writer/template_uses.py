@@ -46,6 +46,11 @@ class Use:
     name: str | int | None = None
     guards: tuple[tuple[Term, bool], ...] = ()  # (test, its truth) all needed for the use
 
+    @functools.cached_property
+    def label(self) -> bytes:
+        """What the use reads, as it enters a page key."""
+        return repr((self.kind, self.name)).encode() + b"="
+
 
 # name -> its uses (sorted), or None when some template uses it whole whatever the page
 VariableUses = dict[str, tuple[Use, ...] | None]
@@ -221,11 +226,11 @@ def _uses_in(environment: Environment, name: str) -> VariableUses | None:
             collector.visit(tree, ())
     unguarded_whole = Use("whole")
     return {variable: (None if unguarded_whole in uses else tuple(sorted(uses, key=repr)))
-            for variable in interesting for uses in [collector.uses.get(variable, set())]}
+            for variable in sorted(interesting) for uses in [collector.uses.get(variable, set())]}
 
 
 def variable_uses(template: Any) -> VariableUses | None:
-    """Every free variable of `template`'s tree with its uses (None: used whole), or None when
+    """Every free variable of `template`'s tree (in name order) with its uses (None: used whole), or None when
     the tree cannot be known (an include chosen at render time, no loader)."""
     environment, name = getattr(template, "environment", None), getattr(template, "name", None)
     if environment is None or name is None or environment.loader is None:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from pelican.contents import Content
 from site_build.fingerprint import files_hash, input_fingerprint
 from site_build.kept_files import Record, record_of, still_valid
 from site_build.output_tree import keep_previous, staged_location
@@ -19,6 +20,7 @@ from site_build.session import BuildSession
 
 from .page_keys import ValueHasher, page_key
 from .page_records import load_records, records_file, save_records
+from .parallel_digests import precompute_article_digests
 from .render import RenderJob
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,16 @@ def build_key(settings: dict, roots: Iterable[Path]) -> str:
     return input_fingerprint(declared, files_hash(roots, skip=is_document))
 
 
+def _page_articles(jobs: Sequence[RenderJob]) -> list[Content]:
+    """The articles of the column pages, once each: the listings show the same objects."""
+    seen: dict[int, Content] = {}
+    for job in jobs:
+        article = job.context.get("article")
+        if isinstance(article, Content):
+            seen.setdefault(id(article), article)
+    return list(seen.values())
+
+
 class UnchangedPages:
     """Splits a build's render jobs into pages to render and pages kept as they are."""
 
@@ -55,11 +67,12 @@ class UnchangedPages:
             self._build_key = build_key(settings, session.input_roots)
             self._cache_root = cache_root
 
-    def split(self, jobs: Sequence[RenderJob]) -> tuple[list[RenderJob], int]:
-        """(jobs still to render, number of pages kept)."""
+    def split(self, jobs: Sequence[RenderJob], workers: int = 1) -> tuple[list[RenderJob], int]:
+        """(jobs still to render, number of pages kept); the columns' digests on `workers` processes."""
         if not self._enabled or not jobs:
             return list(jobs), 0
         hasher = ValueHasher()
+        precompute_article_digests(hasher, _page_articles(jobs), workers)
         to_render: list[RenderJob] = []
         kept = 0
         for job in jobs:

@@ -153,9 +153,9 @@ class ChangedOnlyWriter(Writer):
         self.flushed = True
         session = session_of(self.settings)
         unchanged = UnchangedPages(self.settings, session)
-        jobs, kept = unchanged.split(list(self._jobs.values()))
-        self._jobs.clear()
         workers = self.options.workers or os.cpu_count() or 1
+        jobs, kept = unchanged.split(list(self._jobs.values()), workers)
+        self._jobs.clear()
         if session:
             session.progress(f"rendering {len(jobs)} pages with {min(workers, max(1, len(jobs)))} processes"
                              f" ({kept} unchanged pages kept)")
