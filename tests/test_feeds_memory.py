@@ -17,7 +17,7 @@ from feeds.entry_store import EntryStore
 from feeds.ids import IdRegistry
 from feeds.records import item_from_source, read_source
 from feeds.settings import read_feed_settings
-from feeds.writer import EntrySerializer, EntryXml, feed_documents
+from feeds.writer import EntrySerializer, EntryXml, direct_entry, feed_documents
 
 pytestmark = pytest.mark.xdist_group("feeds")
 
@@ -39,6 +39,39 @@ def test_the_store_gives_back_each_entry_as_it_was_added():
             assert (bytes(entry.atom), bytes(entry.rss)) == (added[key].atom, added[key].rss)
         with pytest.raises(KeyError):
             store.add(3, added[3])
+
+
+@pytest.mark.parametrize("hint", ["right", "wrong bytes", "out of range", "negative"])
+def test_the_store_keeps_shared_bytes_once_and_ignores_a_wrong_hint(hint):
+    rng = random.Random(hint)
+    with EntryStore() as store:
+        added = {}
+        for key in range(100):
+            body = rng.randbytes(rng.randint(1, 3000))
+            atom_head, rss_head = rng.randbytes(rng.randint(0, 40)), rng.randbytes(rng.randint(0, 40))
+            atom = atom_head + body + rng.randbytes(rng.randint(0, 40))
+            rss = rss_head + body + rng.randbytes(rng.randint(0, 40))
+            shared = {"right": (len(atom_head), len(rss_head), len(body)),
+                      "wrong bytes": (len(atom_head) + 1, len(rss_head), len(body) - 1),
+                      "out of range": (len(atom_head), len(rss_head), len(body) + 1000),
+                      "negative": (-len(body), -len(body), len(body))}[hint]
+            store.add(key, EntryXml(atom, rss, shared))
+            added[key] = (atom, rss)
+        for key, entry in zip(added, store.entries(added), strict=True):
+            assert (bytes(entry.atom), bytes(entry.rss)) == added[key]
+
+
+def test_a_direct_entry_names_the_html_its_atom_and_rss_share():
+    columns = generate_columns(40, seed=8)
+    settings = read_feed_settings({**BASE, "PATH": "content"})
+    ids = resolve_ids(columns, IdRegistry.load(None), settings)
+    for column in columns:
+        item = item_from_source(read_source(column, ids[id(column)], settings, Path("content"), dt.UTC), settings,
+                                Path("content"))
+        made = direct_entry(item)
+        in_atom, in_rss, size = made.shared
+        html = item.content_html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
+        assert made.atom[in_atom:in_atom + size] == made.rss[in_rss:in_rss + size] == html
 
 
 def _settings(root: Path):

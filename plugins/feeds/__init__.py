@@ -10,6 +10,7 @@ Wiring only; the logic is in plain modules:
 - `writer.py`   one feed as Atom, RSS (and JSON Feed): feedgen for the feed, each item's
                 entries serialised once and shared by every feed it is in
 - `build.py`    which feeds exist, their items, writing them all; FeedLinks for templates
+- `entry_store.py` entries shared by several feeds, in a temporary file while the feeds are written
 - `cache.py`    a feed whose inputs did not change since its files in the output were made is
                 kept as it is (records in CACHE_ROOT/feeds)
 - `checks.py`   content errors: two columns that would share a feed id

@@ -350,7 +350,7 @@ class _Job:
                 made.append(store.entry(key))
                 continue
             xml = serializer.entry(item_from_source(self.source(content), self.settings, self.content_dir))
-            if uses[key] > 1:
+            if uses[key] > 1:  # another feed needs it: keep it, out of memory
                 store.add(key, xml)
             made.append(xml)
         return made
