@@ -115,7 +115,8 @@ def candidate_arrays(text: PostingArrays, tags: PostingArrays, queries: np.ndarr
     n = len(text.query_starts) - 1
     text_pairs, text_sums, text_first = accumulated(text, queries, weights[0], n)
     tag_pairs, tag_sums, tag_first = accumulated(tags, queries, weights[1], n)
-    pairs = np.union1d(text_pairs, tag_pairs)
+    both = np.sort(np.concatenate([text_pairs, tag_pairs]))  # each part is sorted and distinct
+    pairs = both[np.r_[True, both[1:] != both[:-1]]] if len(both) else both
     text_at, tag_at = np.searchsorted(pairs, text_pairs), np.searchsorted(pairs, tag_pairs)
     # the plain loop's dict order: text's items as first met, then the tags-only ones as first met
     seen = np.zeros(len(pairs), dtype=np.int64)

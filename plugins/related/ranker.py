@@ -301,7 +301,10 @@ class RelatedIndex:
         count, threshold, max_per_author = settings.count, settings.threshold, settings.max_per_author
         chosen = set(explicit)  # the query itself is never in its shortlist
         items = self.items  # authors as listed (a name listed twice counts twice, as it always has)
-        cards_by: Counter[str] = Counter(author for position in explicit for author in items[position].authors)
+        cards_by: dict[str, int] = {}
+        for position in explicit:
+            for author in items[position].authors:
+                cards_by[author] = cards_by.get(author, 0) + 1
         filled: list[tuple[_Entry, bool]] = []
         held_back: list[_Entry] = []
         free = count - len(explicit)
@@ -313,12 +316,13 @@ class RelatedIndex:
             if (tag_part + text_part) * decay < threshold or position in chosen:
                 continue
             authors = items[position].authors
-            if any(cards_by[author] >= max_per_author for author in authors):
+            if any(cards_by.get(author, 0) >= max_per_author for author in authors):
                 held_back.append(entry)
                 continue
             filled.append((entry, False))
             chosen.add(position)
-            cards_by.update(authors)
+            for author in authors:
+                cards_by[author] = cards_by.get(author, 0) + 1
         # the diversity rule gives way only when nothing else qualifies
         return filled + [(entry, True) for entry in held_back[: free - len(filled)]]
 
