@@ -229,3 +229,61 @@ def test_a_queued_page_makes_no_folder_until_it_is_written(tmp_path):
     writer.flush()
     assert (tmp_path / "a" / "b" / "index.html").read_text(encoding="utf-8") == "hi 1"
     assert os.makedirs is not None and os.path.isdir(tmp_path / "a")  # os itself untouched
+
+
+def test_a_page_context_is_the_same_mapping_over_a_shared_base():
+    from output_writer.render import PageContext
+
+    shared_list, own_list = [1], [2]
+    base = {"SITENAME": "Site", "articles": shared_list, "gone": 1, "kept": None}
+    context = {**base, "articles": own_list, "page_name": "tag/x"}
+    del context["gone"]
+    page = PageContext.of(context, base)
+    assert page.own == {"articles": own_list, "page_name": "tag/x"}
+    assert page.removed == {"gone"}
+    whole = page.as_dict()
+    assert whole == context and all(whole[k] is context[k] for k in context)
+    assert dict(page) == context and len(page) == len(context) and set(page) == set(context)
+    assert "gone" not in page and page.get("gone") is None and page["kept"] is None
+    with pytest.raises(KeyError):
+        page["gone"]
+    assert PageContext.of(dict(base), base).own == {}
+
+
+def test_queued_pages_keep_only_their_own_values_and_render_as_pelican_gives_them(tmp_path):
+    from output_writer.render import PageContext
+    from output_writer.writer import ChangedOnlyWriter
+    from pelican.settings import read_settings
+    from pelican.writers import Writer
+
+    class Recording:
+        def __init__(self):
+            self.contexts = []
+
+        def render(self, context):
+            self.contexts.append(dict(context))
+            return ""
+
+    settings = read_settings(None, override={"OUTPUT_PATH": str(tmp_path), "DEFAULT_PAGINATION": 2,
+                                             "PAGINATED_TEMPLATES": {"tag": None}})
+    site = {**settings, **{f"var{i}": object() for i in range(100)}, "articles": list(range(5))}
+    stock_template, ours_template = Recording(), Recording()
+    stock = Writer(str(tmp_path / "stock"), settings=settings)
+    ours = ChangedOnlyWriter(str(tmp_path / "ours"), settings=settings)
+    for writer, template in ((stock, stock_template), (ours, ours_template)):
+        for name in ("a/index.html", "b/index.html"):
+            writer.write_file(name, template, site, articles=list(range(5)), paginated={"articles": list(range(5))},
+                              template_name="tag", page_name=name.split("/")[0])
+    jobs = list(ours._jobs.values())
+    assert len(jobs) == len(stock_template.contexts) == 6  # three pages of two per listing
+    for job, expected in zip(jobs, stock_template.contexts, strict=True):
+        assert isinstance(job.context, PageContext) and len(job.context.own) < 16
+        got = job.full_context()
+        assert got.keys() == expected.keys()
+        differ = {k for k in expected if got[k] is not expected[k] and got[k] != expected[k]}
+        assert differ <= {"articles_paginator", "articles_page", "articles_previous_page", "articles_next_page"}
+        assert "articles_page" in differ  # paginator objects are made anew for each page
+        assert got["articles_page"].object_list == expected["articles_page"].object_list
+    assert len({id(job.context.base) for job in jobs}) == 1
+    site["var0"] = "changed after queueing"
+    assert jobs[0].full_context()["var0"] is not site["var0"]  # queued pages keep what they were given

@@ -25,11 +25,15 @@ from pelican.writers import FileOverwriteFailedError, Writer
 from site_build.output_tree import write_if_changed
 from site_build.session import session_of
 
-from .render import RenderJob, render_all
+from .render import PageContext, RenderJob, render_all
 from .settings import OutputWriterSettings
 from .unchanged import UnchangedPages
 
 logger = logging.getLogger(__name__)
+
+# A page sets a dozen variables of its own (output_file, page_name, articles, paginator...);
+# many more than that means the site context changed since it was copied.
+_MOST_OWN_VALUES = 32
 
 
 class _ChangedOnlyFile(io.StringIO):
@@ -110,6 +114,8 @@ class ChangedOnlyWriter(Writer):
         self._jobs: dict[str, RenderJob] = {}  # by path: an override replaces the earlier page
         self._pending: tuple[Any, dict[str, Any]] | None = None
         self._shared: dict[str, Any] | None = None
+        # A private copy of the site context that queued pages are stored against (PageContext).
+        self._base: tuple[dict[str, Any] | None, dict[str, Any]] = (None, {})
         self.flushed = False
         # Weakly connected: gone with this writer, so a re-run in one process starts clean.
         signals.finalized.connect(self._on_finalized)
@@ -143,8 +149,21 @@ class ChangedOnlyWriter(Writer):
             return _ChangedOnlyFile(filename, encoding)
         template, context = pending
         self._jobs.pop(filename, None)
-        self._jobs[filename] = RenderJob(filename, template, context, self._shared)
+        self._jobs[filename] = self._job(filename, template, context)
         return _Discard()
+
+    def _job(self, filename: str, template: Any, context: dict[str, Any]) -> RenderJob:
+        if self._shared is None:
+            return RenderJob(filename, template, dict(context))
+        source, base = self._base
+        page = PageContext.of(context, base) if source is self._shared else None
+        if page is None or len(page.own) > _MOST_OWN_VALUES:
+            # a new site context, or one changed since the copy: copy it again (a copy, so
+            # that later changes to the live context cannot reach pages already queued)
+            base = dict(self._shared)
+            self._base = (self._shared, base)
+            page = PageContext.of(context, base)
+        return RenderJob(filename, template, page, base)
 
     def flush(self) -> None:
         """Render and write every queued page (once)."""
