@@ -1,4 +1,4 @@
-"""The needle-skipping inline processor gives stock Python-Markdown's output, byte for byte."""
+"""The needle-skipping inline and block processors give stock Python-Markdown's output, byte for byte."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import markdown
 import pytest
+from content_model.block_needles import GUARDED, use_block_needles
 from content_model.frontmatter import parse_content_bytes
 from content_model.inline_needles import NeedleInlineProcessor, needles_of, use_needle_inline
 from content_model.parse_cache import MARKDOWN_EXTENSIONS, new_markdown
@@ -26,7 +27,21 @@ TRICKY = [
     "<span class=\"x\">raw 'html'</span> and <!-- comment --> and <?php ?>",
     "Term\n:   Definition with 'quotes'\n\n| a | b |\n|---|---|\n| 'c' | \"d\" |",
     "*[HTML]: Hyper Text\nThe HTML spec... ....",
+    # block level: each guarded processor both matching and missing, next to the others
+    "# Title #\n## Sub\nText with a # inside\n\n#not a header?\n\n####### seven",
+    "---\n\n* * *\n\n_ _ _\n\n- - -x\n\nText -- with dashes\n___",
+    "> quoted\n> > nested\nlazy line\n\na > b is not a quote\n\n   > indented quote",
+    "Term\n: definition\n\nTerm two\n:    far definition\n\nA colon: not a list",
+    "[ref]: http://example.com \"T\"\n[other]: <http://x.org>\nText [ref] here.\n\n[x]:nope",
+    "Note[^a].\n\n[^a]: The note\n    continues.\n[^b]: Another.\n\nA [^ not a note",
+    "*[W3C]: World Wide Web Consortium\n*[]: empty\nW3C and *[x] text",
+    "para\n---\n\npara\n===\n\n1. one\n2. two\n\n* a\n* b\n\n    code #\n    > not quote",
 ]
+
+# Lines that start or look like every kind of block, for the block-level fuzz.
+BLOCK_LINES = ["# h", "## h #", "#x", "> q", ">", "a > b", "---", "* * *", "___", "- item", "* item", "1. one",
+               "Term", ": def", ":   def", "a: b", "[r]: http://e.com", "[r]:", "[^n]: note", "[^n]",
+               "*[AB]: abbr", "AB text", "    code", "\tcode", "", "", "plain text", "=====", "| a | b |", "|---|---|"]
 
 
 def stock_markdown() -> markdown.Markdown:
@@ -37,13 +52,14 @@ def texts() -> list[str]:
     found = [parse_content_bytes(p.read_bytes(), str(p)).body for p in sorted((ROOT / "content").rglob("*.md"))]
     rng = random.Random(20261122)
     fuzz = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 240))) for _ in range(1500)]
-    return [t for t in found if t] + TRICKY + fuzz
+    blocks = ["\n".join(rng.choice(BLOCK_LINES) for _ in range(rng.randint(1, 14))) for _ in range(1500)]
+    return [t for t in found if t] + TRICKY + fuzz + blocks
 
 
 def test_output_equals_stock_markdown_on_demo_content_tricky_text_and_fuzz():
     stock, fast = stock_markdown(), new_markdown()
     corpus = texts()
-    assert len(corpus) > 1500
+    assert len(corpus) > 3000
     differing = []
     for text in corpus:
         stock.reset()
@@ -75,8 +91,20 @@ def test_both_inline_processors_are_swapped_and_keep_their_patterns():
     assert [i.name for i in md.treeprocessors._priority] == [i.name for i in stock.treeprocessors._priority]
 
 
+def test_the_listed_block_processors_are_guarded_by_the_text_their_expressions_need():
+    md = new_markdown()
+    guarded = {type(p).__name__: p._needles for p in md.parser.blockprocessors if getattr(p, "_needles", None)}
+    assert guarded == {"HashHeaderProcessor": ("#",), "HRProcessor": ("*", "-", "_"), "BlockQuoteProcessor": (">",),
+                       "DefListProcessor": (":",), "ReferenceProcessor": ("]:",), "AbbrBlockprocessor": ("*[",),
+                       "FootnoteBlockProcessor": ("[^",)}
+    assert len(guarded) == len(GUARDED)
+    stock_order = [type(p) for p in stock_markdown().parser.blockprocessors]
+    assert [type(p) for p in md.parser.blockprocessors] == stock_order
+
+
 def test_swapping_twice_changes_nothing():
-    md = use_needle_inline(new_markdown())
+    md = use_block_needles(use_needle_inline(new_markdown()))
+    assert md.parser.blockprocessors["hashheader"]._needles == ("#",)
     assert md.convert("It's -- fine...") == stock_markdown().convert("It's -- fine...")
 
 
@@ -89,6 +117,7 @@ def test_swapping_twice_changes_nothing():
     (r"^'(?=[!\"#])", {"'"}),
     (r"[xyz]+q", {"q"}),
     (r"[xyz]+", {"x", "y", "z"}),
+    (r"^(?=(?P<run>-{3}|_{3}))(?P=run)$", {"---", "___"}),  # a lookahead's text is in the text
 ])
 def test_needles_are_literal_text_every_match_contains(pattern, needles):
     assert needles_of(re.compile(pattern)) == needles

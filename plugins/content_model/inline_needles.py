@@ -65,6 +65,8 @@ def _sequence_needles(items) -> Needles | None:
             run += chr(av)
             continue
         if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            if op is sre.ASSERT and av[0] == 1:  # a lookahead's text must be in the text searched
+                best = _better(best, _sequence_needles(av[1]))
             continue  # zero-width: the literals on each side are still next to each other
         if run:
             best = _better(best, frozenset([run]))

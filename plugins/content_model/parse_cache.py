@@ -28,6 +28,7 @@ from pathlib import Path
 import markdown
 import yaml
 
+from .block_needles import use_block_needles
 from .body_check import check_body
 from .errors import ContentError
 from .frontmatter import ParsedFile, parse_content_bytes
@@ -68,7 +69,7 @@ class FileParse:
 
 
 def new_markdown() -> markdown.Markdown:
-    return use_needle_inline(markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html"))
+    return use_block_needles(use_needle_inline(markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")))
 
 
 def digest_of(raw: bytes) -> str:
