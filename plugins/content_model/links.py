@@ -11,14 +11,14 @@ from .errors import ContentError
 from .frontmatter import YamlDocument
 
 # Browsers ignore ASCII whitespace and control characters inside a scheme ("java\tscript:").
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+_INVISIBLE = dict.fromkeys([*range(0x21), 0x7F])  # deleted by str.translate (10x a regex sub)
 _DANGEROUS = ("javascript:", "vbscript:", "data:", "file:")
 # a dangerous scheme at the start of a value, or as a Markdown/HTML link target inside text
 _EMBEDDED = re.compile(r"(?:^|\]\(|<|href=[\"']?|src=[\"']?)(?:javascript|vbscript|data):", re.I)
 
 
 def _squash(value: str) -> str:
-    return _INVISIBLE.sub("", value).lower()
+    return value.translate(_INVISIBLE).lower()
 
 
 def has_script_link(text: str) -> bool:

@@ -33,7 +33,7 @@ from .body_check import check_body
 from .errors import ContentError
 from .frontmatter import ParsedFile, parse_content_bytes
 from .inline_needles import use_needle_inline
-from .text import count_words, first_paragraph_text, html_to_text
+from .text import count_html_words, first_paragraph_text
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def parse_bytes(raw: bytes, display: str, md: markdown.Markdown) -> FileParse:
         return FileParse(digest_of(raw), replace(parsed, body=""), None, 0, "")
     md.reset()
     html = md.convert(parsed.body)
-    return FileParse(digest_of(raw), replace(parsed, body=""), html, count_words(html_to_text(html)),
+    return FileParse(digest_of(raw), replace(parsed, body=""), html, count_html_words(html),
                      first_paragraph_text(html), tuple(check_body(parsed.body, parsed.body_line, display)))
 
 

@@ -68,3 +68,8 @@ def reading_minutes(word_count: int) -> int:
 
 def count_words(text: str) -> int:
     return len(text.split())
+
+
+def count_html_words(fragment: str) -> int:
+    """`count_words(html_to_text(fragment))`, without collapsing the spaces split() skips anyway."""
+    return len(html.unescape(_TAG.sub(" ", fragment)).split())
