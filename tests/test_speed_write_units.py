@@ -287,3 +287,13 @@ def test_queued_pages_keep_only_their_own_values_and_render_as_pelican_gives_the
     assert len({id(job.context.base) for job in jobs}) == 1
     site["var0"] = "changed after queueing"
     assert jobs[0].full_context()["var0"] is not site["var0"]  # queued pages keep what they were given
+
+
+def test_a_page_that_cannot_be_written_fails_the_render(tmp_path):
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    jobs = _jobs(tmp_path / "ok", 40) + [RenderJob(str(tmp_path / "blocked" / "p.html"), _Template(), {"n": 1})]
+    with pytest.raises(OSError):
+        render_all(jobs, workers=1)
+    forked = render_all(jobs * 1, workers=2)  # the blocked page is the parent's (index 40 of 41)
+    assert any("blocked" in message or "Not a directory" in message for message in forked.errors)
+    assert len(list((tmp_path / "ok").iterdir())) == 40  # the other pages were all written
