@@ -40,3 +40,35 @@ def test_one_worker_or_few_columns_compute_nothing_ahead():
     hasher = ValueHasher()
     assert precompute_article_digests(hasher, columns(900), workers=1) == 0
     assert precompute_article_digests(hasher, columns(20), workers=2) == 0
+
+
+def test_page_keys_from_the_workers_are_the_ones_computed_in_place(monkeypatch):
+    import os
+
+    import site_build.forks as forks
+    from output_writer.render import RenderJob
+    from output_writer.unchanged import page_keys
+    from test_speed_render_listings import column, environment, listing_contexts
+
+    articles = [column(n) for n in range(90)]
+    jobs = []
+    for name in ("listing.html", "everything.html"):
+        template = environment().get_template(name)
+        jobs += [RenderJob(f"{name}/{n}", template, context) for n, context in enumerate(listing_contexts(articles))]
+    unkeyable = dict(listing_contexts(articles)[0], articles=(n for n in range(3)))
+    jobs.append(RenderJob("odd", environment().get_template("listing.html"), unkeyable))
+    in_place = page_keys(ValueHasher(), "build", jobs, workers=1)
+    forked = []
+    real_fork = os.fork
+
+    def counting_fork():
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(forks, "MIN_PER_WORKER", 1)
+    monkeypatch.setattr(os, "fork", counting_fork)
+    assert page_keys(ValueHasher(), "build", jobs, workers=3) == in_place
+    assert len(forked) == 2
+    assert in_place[-1] is None and all(in_place[:-1]) and len(set(in_place[:-1])) == len(jobs) - 1

@@ -291,9 +291,31 @@ def test_queued_pages_keep_only_their_own_values_and_render_as_pelican_gives_the
 
 def test_a_page_that_cannot_be_written_fails_the_render(tmp_path):
     (tmp_path / "blocked").write_text("a file where a folder should be")
-    jobs = _jobs(tmp_path / "ok", 40) + [RenderJob(str(tmp_path / "blocked" / "p.html"), _Template(), {"n": 1})]
+    jobs = [*_jobs(tmp_path / "ok", 40), RenderJob(str(tmp_path / "blocked" / "p.html"), _Template(), {"n": 1})]
     with pytest.raises(OSError):
         render_all(jobs, workers=1)
     forked = render_all(jobs * 1, workers=2)  # the blocked page is the parent's (index 40 of 41)
     assert any("blocked" in message or "Not a directory" in message for message in forked.errors)
     assert len(list((tmp_path / "ok").iterdir())) == 40  # the other pages were all written
+
+
+def test_keeping_many_previous_files_notes_them_all_in_one_ledger_write(tmp_path, monkeypatch):
+    import site_build.output_tree as tree
+    from site_build.output_tree import keep_all_previous
+
+    final = tmp_path / "out"
+    for n in range(5):
+        (final / f"p{n}").mkdir(parents=True)
+        (final / f"p{n}" / "index.html").write_bytes(b"page %d" % n)
+    staging = staging_dir_for(final)
+    staging.mkdir()
+    notes = []
+    real_note = tree._note_produced
+    monkeypatch.setattr(tree, "_note_produced", lambda *args: (notes.append(args), real_note(*args)))
+    keep_all_previous([staging / f"p{n}" / "index.html" for n in range(5)])
+    assert len(notes) == 1
+    with pytest.raises(ValueError):
+        keep_all_previous([tmp_path / "elsewhere.html"])
+    count = apply_to_output(staging, final)
+    assert (count.kept, count.written, count.removed) == (5, 0, 0)
+    assert (final / "p3" / "index.html").read_bytes() == b"page 3"

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from pelican.contents import Content
 from site_build.fingerprint import files_hash, input_fingerprint
+from site_build.forks import map_in_forks
 from site_build.kept_files import Record, record_of, still_valid
-from site_build.output_tree import keep_previous, staged_location
+from site_build.output_tree import keep_all_previous, staged_location
 from site_build.session import BuildSession
 
 from .page_keys import ValueHasher, page_key
@@ -53,6 +54,15 @@ def _page_articles(jobs: Sequence[RenderJob]) -> list[Content]:
     return list(seen.values())
 
 
+def page_keys(hasher: ValueHasher, build_key: str, jobs: Sequence[RenderJob], workers: int) -> list[str | None]:
+    """Each job's page key, computed on `workers` processes (forked: they share the built site
+    and the columns' digests already in `hasher`; a key is the same wherever it is computed)."""
+    def keys_of(share: Sequence[RenderJob]) -> list[str | None]:
+        return [page_key(hasher, build_key, job.template, job.context, job.shared) for job in share]
+
+    return map_in_forks(keys_of, jobs, workers)
+
+
 class UnchangedPages:
     """Splits a build's render jobs into pages to render and pages kept as they are."""
 
@@ -68,33 +78,35 @@ class UnchangedPages:
             self._cache_root = cache_root
 
     def split(self, jobs: Sequence[RenderJob], workers: int = 1) -> tuple[list[RenderJob], int]:
-        """(jobs still to render, number of pages kept); the columns' digests on `workers` processes."""
+        """(jobs still to render, number of pages kept); digests and keys on `workers` processes."""
         if not self._enabled or not jobs:
             return list(jobs), 0
         hasher = ValueHasher()
         precompute_article_digests(hasher, _page_articles(jobs), workers)
         to_render: list[RenderJob] = []
-        kept = 0
-        for job in jobs:
-            location = staged_location(job.path)
+        locations = [staged_location(job.path) for job in jobs]
+        keys = iter(page_keys(hasher, self._build_key,
+                              [job for job, location in zip(jobs, locations, strict=True) if location], workers))
+        kept_paths: list[str] = []
+        for job, location in zip(jobs, locations, strict=True):
             if location is None:
                 to_render.append(job)
                 continue
+            key = next(keys)
             previous_root, relative = location
             if self._file is None:
                 self._file = records_file(self._cache_root, previous_root)
                 self._records = load_records(self._file)
-            key = page_key(hasher, self._build_key, job.template, job.context, job.shared)
             previous = os.path.join(previous_root, relative)
             self._where[relative] = previous
             if key is not None:
                 self._keys[relative] = key
             if still_valid(self._records.get(relative), key, previous) and not os.path.exists(job.path):
-                keep_previous(job.path)
-                kept += 1
+                kept_paths.append(job.path)
             else:
                 to_render.append(job)
-        return to_render, kept
+        keep_all_previous(kept_paths)
+        return to_render, len(kept_paths)
 
     def remember(self, rendered: Sequence[RenderJob]) -> None:
         """Record what each page became: the staged file when written, else the kept one."""

@@ -23,9 +23,9 @@ from itertools import filterfalse
 from pathlib import Path
 
 import numpy as np
+from site_build.forks import map_shares, worker_count
 
 from . import tokens
-from .forks import map_shares, worker_count
 from .tokens import TermFolder, term_counts
 
 CACHE_FILE_NAME = "terms.marshal"

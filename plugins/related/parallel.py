@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .forks import map_in_forks
+from site_build.forks import map_in_forks
+
 from .ranker import RelatedIndex
 from .state import STATE_FILE_NAME, save_state, snapshot, stale_ids
 

@@ -67,10 +67,19 @@ def keep_previous(path: str | os.PathLike[str]) -> None:
     """Produce `path` by keeping the previous output's file as it is (it must exist).
 
     For a caller that knows the file would come out identical without making it again."""
-    found = _staging_parts(Path(path))
-    if found is None:
-        raise ValueError(f"{path} is not inside a staging folder")
-    _note_produced(found[0], found[2])
+    keep_all_previous([path])
+
+
+def keep_all_previous(paths: Iterable[str | os.PathLike[str]]) -> None:
+    """`keep_previous` for each path, with one ledger write per staging folder."""
+    by_staging: dict[Path, list[str]] = {}
+    for path in paths:
+        found = _staging_parts(Path(path))
+        if found is None:
+            raise ValueError(f"{path} is not inside a staging folder")
+        by_staging.setdefault(found[0], []).append(found[2])
+    for staging, relatives in by_staging.items():
+        _note_produced(staging, *relatives)
 
 
 def _note_produced(staging: Path, *relatives: str) -> None:
