@@ -248,6 +248,12 @@ def test_a_page_context_is_the_same_mapping_over_a_shared_base():
     with pytest.raises(KeyError):
         page["gone"]
     assert PageContext.of(dict(base), base).own == {}
+    # with the base's variable names given: the same answers, removed names included
+    for candidate in (context, {**base, "articles": own_list, "page_name": "tag/x"}, dict(base), {"kept": None}):
+        slow, fast = PageContext.of(candidate, base), PageContext.of(candidate, base, list(base))
+        assert (fast.own, fast.removed) == (slow.own, slow.removed)
+        assert fast.as_dict() == candidate and all(fast[k] is candidate[k] for k in candidate)
+    assert PageContext.of({**base, "page_name": "x"}, base, list(base)).own == {"page_name": "x"}
 
 
 def test_queued_pages_keep_only_their_own_values_and_render_as_pelican_gives_them(tmp_path):

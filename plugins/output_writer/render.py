@@ -13,6 +13,8 @@ import os
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import is_not
 from typing import Any, Protocol
 
 from site_build.logs import ErrorRecords
@@ -41,8 +43,16 @@ class PageContext(Mapping):
         self.base, self.own, self.removed = base, own, removed
 
     @classmethod
-    def of(cls, context: dict[str, Any], base: dict[str, Any]) -> PageContext:
-        """The same mapping as `context` (every value the very same object), over `base`."""
+    def of(cls, context: dict[str, Any], base: dict[str, Any], base_keys: list[str] | None = None) -> PageContext:
+        """The same mapping as `context` (every value the very same object), over `base`.
+
+        `base_keys` (`list(base)`, made once) allows the usual case, a copy of `base` with
+        some values set and some added, to be compared without a Python loop per variable."""
+        if base_keys is not None:
+            keys = list(context)
+            if keys[:len(base_keys)] == base_keys:  # same variables in the same order, maybe more
+                changed = compress(base_keys, map(is_not, context.values(), base.values()))
+                return cls(base, {k: context[k] for k in (*changed, *keys[len(base_keys):])})
         own = {k: v for k, v in context.items() if base.get(k, _ABSENT) is not v}
         added = sum(1 for k in own if k not in base)
         removed = frozenset(base.keys() - context.keys()) if len(context) - added < len(base) else frozenset()

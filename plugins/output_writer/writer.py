@@ -115,7 +115,7 @@ class ChangedOnlyWriter(Writer):
         self._pending: tuple[Any, dict[str, Any]] | None = None
         self._shared: dict[str, Any] | None = None
         # A private copy of the site context that queued pages are stored against (PageContext).
-        self._base: tuple[dict[str, Any] | None, dict[str, Any]] = (None, {})
+        self._base: tuple[dict[str, Any] | None, dict[str, Any], list[str]] = (None, {}, [])
         self.flushed = False
         # Weakly connected: gone with this writer, so a re-run in one process starts clean.
         signals.finalized.connect(self._on_finalized)
@@ -155,14 +155,15 @@ class ChangedOnlyWriter(Writer):
     def _job(self, filename: str, template: Any, context: dict[str, Any]) -> RenderJob:
         if self._shared is None:
             return RenderJob(filename, template, dict(context))
-        source, base = self._base
-        page = PageContext.of(context, base) if source is self._shared else None
+        source, base, base_keys = self._base
+        page = PageContext.of(context, base, base_keys) if source is self._shared else None
         if page is None or len(page.own) > _MOST_OWN_VALUES:
             # a new site context, or one changed since the copy: copy it again (a copy, so
             # that later changes to the live context cannot reach pages already queued)
             base = dict(self._shared)
-            self._base = (self._shared, base)
-            page = PageContext.of(context, base)
+            base_keys = list(base)
+            self._base = (self._shared, base, base_keys)
+            page = PageContext.of(context, base, base_keys)
         return RenderJob(filename, template, page, base)
 
     def flush(self) -> None:
