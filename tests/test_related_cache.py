@@ -128,3 +128,28 @@ def test_item_text_keeps_exactly_the_words_of_the_plain_text(body):
     assert term_counts("Title", item_text("Standfirst here", body), TermFolder()) == term_counts(
         "Title", plain, TermFolder())
     assert term_counts("Title", item_text("Standfirst here", body), TermFolder())  # not vacuous
+
+
+@pytest.mark.parametrize("chunk", [3, 1 << 19])
+def test_compact_keeps_every_row_over_only_the_terms_used(monkeypatch, chunk):
+    import numpy as np
+    import related.cache as cache
+    from related.cache import TermMatrix
+
+    monkeypatch.setattr(cache, "_INDEX_CHUNK", chunk)
+    vocab = [f"t{n}" for n in range(40)]
+    rows = [{"t3": 2, "t17": 1}, {}, {"t39": 5, "t3": 1}, {"t0": 1, "t17": 4, "t20": 2}]
+    ids, counts, indptr = [], [], [0]
+    for row in rows:
+        ids += [vocab.index(term) for term in row]
+        counts += list(row.values())
+        indptr.append(len(ids))
+    matrix = TermMatrix(vocab, np.array(indptr, dtype=np.int64), np.array(ids, dtype=np.int32),
+                        np.array(counts, dtype=np.int32))
+    compacted = matrix.compact()
+    assert compacted.vocab == ["t0", "t3", "t17", "t20", "t39"]
+    assert compacted.ids.dtype == np.int32
+    assert [compacted.row(r) for r in range(len(rows))] == rows
+    full = TermMatrix(["a", "b"], np.array([0, 2], dtype=np.int64), np.array([1, 0], dtype=np.int32),
+                      np.array([1, 1], dtype=np.int32))
+    assert full.compact() is full  # every term used: nothing to drop
