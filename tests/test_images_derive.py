@@ -212,3 +212,33 @@ def test_a_derivative_has_the_same_bytes_whatever_else_the_cache_holds(tmp_path)
         f.unlink()
     assert process_source(job).generated == len(files)
     assert [f.read_bytes() for f in files] == first
+
+
+def _slug_by_path(ref: str) -> str:
+    """Output names as they were made with pathlib, before `_slug_of` did without it."""
+    stem = Path(ref).stem.lower()
+    cleaned = "".join(c if c.isalnum() and c.isascii() else "-" for c in stem).strip("-")
+    return "-".join(p for p in cleaned.split("-") if p)[:60] or "image"
+
+
+@pytest.mark.parametrize("ref", [
+    "images/covers/border-at-dusk.jpg", "images/covers/Border At Dusk.JPEG", "col-00042",
+    "images/.hidden", "images/a/.", "images/a/", "images/tar.gz.jpg", "b.", ".", "", "/",
+    "images/İstanbul_ßtraße.jpg", "images/ﬁle.png", "images/\u212aelvin.webp", "--x--.jpg",
+    "images/" + "long-" * 20 + ".jpg", "images/..", "a//b//c.png", "images/ünïcödé only.jpg",
+])
+def test_output_names_are_what_pathlib_gave(ref):
+    from images.pipeline import _slug_of
+
+    assert _slug_of(ref) == _slug_by_path(ref)
+
+
+def test_output_names_match_pathlib_on_random_refs():
+    import random
+
+    from images.pipeline import _slug_of
+
+    rng = random.Random(7)
+    alphabet = "aZ09.-_/ éİßﬁ\u212a"
+    refs = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(20_000)]
+    assert [_slug_of(ref) for ref in refs] == [_slug_by_path(ref) for ref in refs]

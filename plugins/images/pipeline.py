@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .derive import (
     SourceJob,
     SourceResult,
     Variant,
-    cache_file,
+    cache_location,
     hash_bytes,
     original_format,
     process_source,
@@ -125,7 +126,7 @@ class ImageManifest:
     avatars: dict[str, dict[int, AvatarImage]] = field(default_factory=dict)  # author id -> size -> img
     social: dict[str, ImageFile] = field(default_factory=dict)  # column slug / story URL -> card
     site_social: ImageFile | None = None
-    files: dict[str, Path] = field(default_factory=dict)  # output path -> cache file
+    files: dict[str, str] = field(default_factory=dict)  # output path -> cache file
     stats: ImageStats = field(default_factory=ImageStats)
 
     def avatar(self, author_id: str, size: int) -> AvatarImage | None:
@@ -164,10 +165,18 @@ def _run_any(job: SourceJob | CardJob) -> SourceResult | tuple[str, int]:
 
 # --- planning -----------------------------------------------------------------------------
 
+_NOT_SLUG = re.compile(r"[^0-9A-Za-z]+")
+
+
 def _slug_of(ref: str) -> str:
-    stem = Path(ref).stem.lower()
-    cleaned = "".join(c if c.isalnum() and c.isascii() else "-" for c in stem).strip("-")
-    return "-".join(p for p in cleaned.split("-") if p)[:60] or "image"
+    """The file-name part of an output name: `ref`'s stem (as `Path.stem` has it), ASCII letters and
+    digits with one hyphen for each run of anything else. Without a Path: this runs for every
+    column's social card on every build."""
+    parts = [part for part in ref.split("/") if part and part != "."]  # as Path parses it
+    name = parts[-1] if parts else ""
+    dot = name.rfind(".")
+    stem = name[:dot] if 0 < dot < len(name) - 1 else name
+    return _NOT_SLUG.sub("-", stem.lower()).strip("-")[:60] or "image"
 
 
 def _output_name(settings: ImageSettings, ref: str, variant: Variant, key: str) -> str:
@@ -248,7 +257,7 @@ def process_images(
         roles = tuple(sorted(source.roles))
         size = read_source_info(cache_dir, source.source_hash)
         original = original_format(source.ref)
-        if size and all(cache_file(cache_dir, v.cache_key(source.source_hash), v.ext).exists()
+        if size and all(os.path.exists(cache_location(cache_dir, v.cache_key(source.source_hash), v.ext))
                         for v in variants_for(roles, size, settings, original)):
             if size[0] * size[1] > settings.max_pixels:  # the limit may have been lowered since
                 for where in source.refs:
@@ -284,7 +293,7 @@ def process_images(
     site_key = site_spec.cache_key(fonts_fingerprint)
     card_jobs.append(CardJob(site_key, str(cache_dir), social=site_spec))
 
-    pending_cards = [job for job in card_jobs if not cache_file(cache_dir, job.key, job.ext).exists()]
+    pending_cards = [job for job in card_jobs if not os.path.exists(cache_location(cache_dir, job.key, job.ext))]
     manifest.stats.reused += len(card_jobs) - len(pending_cards)
     results = run_jobs(_run_any, [*source_jobs, *pending_cards], settings.worker_count, heavy=len(source_jobs))
 
@@ -311,7 +320,7 @@ def process_images(
             key = variant.cache_key(source.source_hash)
             # the original keeps its URL, so links to it still work, but without its metadata
             url = source.ref if variant.purpose == "original" else _output_name(settings, source.ref, variant, key)
-            manifest.files[url] = cache_file(cache_dir, key, variant.ext)
+            manifest.files[url] = cache_location(cache_dir, key, variant.ext)
             by_purpose.setdefault(variant.purpose, []).append((variant, url))
         manifest.originals.add(source.ref)
         if "cover" in by_purpose:
@@ -328,7 +337,7 @@ def process_images(
     initials_files: dict[tuple[str, int], ImageFile] = {}
     for (author_id, px), key in initials.items():
         url = f"{settings.output_dir}/initials-{author_id}-{px}-{key[:10]}.png"
-        manifest.files[url] = cache_file(cache_dir, key, "png")
+        manifest.files[url] = cache_location(cache_dir, key, "png")
         initials_files[(author_id, px)] = ImageFile(url, px, px)
     for author_id in {a for a, _ in initials}:
         manifest.avatars[author_id] = {
@@ -338,12 +347,12 @@ def process_images(
         if column.key in generated_cards:
             key = generated_cards[column.key]
             url = f"{settings.output_dir}/social-{_slug_of(column.key)}-{key[:10]}.jpg"
-            manifest.files[url] = cache_file(cache_dir, key, "jpg")
+            manifest.files[url] = cache_location(cache_dir, key, "jpg")
             manifest.social[column.key] = ImageFile(url, social_w, social_h)
         elif column.image:
             manifest.social[column.key] = manifest.social["ref:" + column.image]
     site_url = f"{settings.output_dir}/social-site-{site_key[:10]}.jpg"
-    manifest.files[site_url] = cache_file(cache_dir, site_key, "jpg")
+    manifest.files[site_url] = cache_location(cache_dir, site_key, "jpg")
     manifest.site_social = ImageFile(site_url, social_w, social_h)
     manifest.stats.reused += sum(len(variants_for(tuple(sorted(s.roles)), sizes[s.ref], settings,
                                                   original_format(s.ref)))
@@ -392,7 +401,7 @@ def add_story_cards(manifest: ImageManifest, stories: list[ColumnInput], content
             variant = variants_for(("social",), (width, height), settings)[0]
             key = variant.cache_key(source_hash)
             planned.append((story, "source", (path, source_hash, key)))
-            if not cache_file(cache_dir, key, variant.ext).exists():
+            if not os.path.exists(cache_location(cache_dir, key, variant.ext)):
                 jobs.append(SourceJob(str(path), source_hash, ("social",), settings))
             continue
         planned.append((story, "card", None))
@@ -407,7 +416,7 @@ def add_story_cards(manifest: ImageManifest, stories: list[ColumnInput], content
                 if result:
                     manifest.stats.generated += result.generated
                 url = f"{settings.output_dir}/social-{_slug_of(story.key)}-{key[:10]}.jpg"
-                manifest.files[url] = cache_file(cache_dir, key, "jpg")
+                manifest.files[url] = cache_location(cache_dir, key, "jpg")
                 manifest.social[story.key] = ImageFile(url, width, height)
                 continue
             warnings.append(f"{story.ref.display if story.ref else story.key}: {result.error}; "
@@ -416,8 +425,8 @@ def add_story_cards(manifest: ImageManifest, stories: list[ColumnInput], content
         key = spec.cache_key(fonts_fingerprint)
         card_jobs.append(CardJob(key, str(cache_dir), social=spec))
         url = f"{settings.output_dir}/social-{_slug_of(story.key)}-{key[:10]}.jpg"
-        manifest.files[url] = cache_file(cache_dir, key, "jpg")
+        manifest.files[url] = cache_location(cache_dir, key, "jpg")
         manifest.social[story.key] = ImageFile(url, width, height)
-    pending = [job for job in card_jobs if not cache_file(cache_dir, job.key, job.ext).exists()]
+    pending = [job for job in card_jobs if not os.path.exists(cache_location(cache_dir, job.key, job.ext))]
     manifest.stats.generated += sum(made for _key, made in run_jobs(run_card_job, pending, settings.worker_count))
     return warnings
