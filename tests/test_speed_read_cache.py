@@ -224,3 +224,21 @@ def test_checks_cached_with_the_parse_give_the_same_errors_and_models(content_co
     parses = parse_files(files, cache, checker=FileChecker(other))
     again, _ = validate_content(content_copy, other, parses, files)
     assert again.models == validate_content(content_copy, other)[0].models
+
+
+def test_a_cached_document_is_unpacked_only_when_read_and_stays_equal():
+    from content_model.frontmatter import parse_yaml
+
+    doc, errors = parse_yaml("title: A\ndate: 2025-03-01 09:00\nrelated:\n  - one\n  - two\n", "x.md", 1)
+    assert errors == []
+    stored = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+    loaded = pickle.loads(stored)
+    assert loaded._packed is not None  # nothing unpacked by loading it
+    assert pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL) == stored  # nor by storing it again
+    assert loaded._packed is not None
+    assert loaded.line_of(("related", 1)) == doc.line_of(("related", 1)) == 6
+    assert loaded._packed is None
+    assert loaded == doc and loaded.data == doc.data == {
+        "title": "A", "date": "2025-03-01 09:00", "related": ["one", "two"]}
+    assert loaded.lines == doc.lines and loaded.first_line == doc.first_line == 2
+    assert pickle.loads(pickle.dumps(loaded)) == doc

@@ -173,12 +173,12 @@ def _check_related(columns: dict[str, ColumnRecord]) -> list[ContentError]:
     errors = []
     for record in columns.values():
         for index, slug in enumerate(record.meta.related):
-            line = record.doc.line_of(("related", index))
+            # the line only for an error: finding it unpacks the file's cached line map
             if slug == record.slug:
-                errors.append(ContentError(record.display, line, "related",
+                errors.append(ContentError(record.display, record.doc.line_of(("related", index)), "related",
                                            f"'{slug}' is this column itself"))
             elif slug not in columns:
-                errors.append(ContentError(record.display, line, "related",
+                errors.append(ContentError(record.display, record.doc.line_of(("related", index)), "related",
                                            _known(slug, list(columns), "column slug")))
     return errors
 
