@@ -196,3 +196,35 @@ def test_deferred_rendering_gives_the_same_bytes_as_pelicans_own_writer(content_
     output = tmp_path / "out"
     built(output, content_copy, PLUGINS=plugins)
     assert digest(output) == digest(demo_site)
+
+
+def test_a_build_runs_with_the_cycle_collector_off_and_leaves_it_as_it_was(content_copy, tmp_path):
+    import gc
+
+    from pelican import signals
+
+    seen: list[bool] = []
+
+    def note(_sender, **_kwargs):
+        seen.append(gc.isenabled())
+
+    signals.all_generators_finalized.connect(note)
+    try:
+        assert gc.isenabled()
+        assert build(tmp_path / "out", content_copy, CACHE_ROOT=str(tmp_path / ".cache")).ok
+        assert seen == [False] and gc.isenabled()
+        column = content_copy / EDITED
+        column.write_text(column.read_text(encoding="utf-8").replace("section: culture", "section: nowhere"),
+                          encoding="utf-8")
+        assert not build(tmp_path / "out", content_copy, CACHE_ROOT=str(tmp_path / ".cache")).ok
+        assert gc.isenabled()  # also after a failed build
+        gc.disable()
+        try:
+            column.write_text(column.read_text(encoding="utf-8").replace("section: nowhere", "section: culture"),
+                              encoding="utf-8")
+            assert build(tmp_path / "out", content_copy, CACHE_ROOT=str(tmp_path / ".cache")).ok
+            assert not gc.isenabled()  # a caller that had it off keeps it off
+        finally:
+            gc.enable()
+    finally:
+        signals.all_generators_finalized.disconnect(note)

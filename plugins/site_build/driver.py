@@ -28,6 +28,7 @@ from .fingerprint import (
     save_manifest,
 )
 from .logs import ErrorRecords, reset_pelican_log_dedup
+from .memory import collector_paused
 from .output_tree import apply_to_output, staging_dir_for
 from .quick import save_pointer
 from .result import BuildResult
@@ -94,7 +95,7 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     run_started = time.perf_counter()
     session.progress("reading and validating content")
     try:
-        with timed_signals(clock):
+        with timed_signals(clock), collector_paused():
             Pelican(settings).run()
     except ContentErrors as exc:
         errors = [exc.report()]
