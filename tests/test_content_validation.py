@@ -278,3 +278,28 @@ def test_invoke_build_exits_non_zero_and_prints_every_error(content_copy, tmp_pa
     assert proc.returncode == 1
     assert "content/columns/2026/bread.md:4: section: unknown section 'nope'" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_invoke_build_task_reports_and_exits_with_the_build_outcome(content_copy, tmp_path):
+    # the task ends the process itself (without Python's teardown): its output and exit code
+    # must still be complete
+    settings = tmp_path / "conf.py"
+    settings.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\nPATH = {str(content_copy)!r}\n"
+        f"CACHE_ROOT = {str(tmp_path / '.cache')!r}\n",
+        encoding="utf-8",
+    )
+    code = (
+        "import pathlib, tasks; from invoke import Context;"
+        f"tasks._settings_file = lambda prod: pathlib.Path({str(settings)!r});"
+        f"tasks.build(Context(), output={str(tmp_path / 'out')!r})"
+    )
+    ok = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines()[-1].startswith(f"built {tmp_path / 'out'} in ")
+    assert (tmp_path / "out" / "index.html").is_file()
+    write(content_copy, "columns/2026/bread.md", GOOD.replace("section: economy", "section: nope"))
+    failed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert failed.returncode == 1
+    assert "content/columns/2026/bread.md:4: section: unknown section 'nope'" in failed.stderr
+    assert failed.stderr.rstrip().endswith("was left as it was")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import logging
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 
 def return_free_memory() -> None:
@@ -37,3 +41,19 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """End the process now: output flushed, log handlers closed, heap left to the OS.
+
+    For a command whose work is done (`invoke build`). Python's own exit frees every object
+    one by one, 0.7 s after a 10,000-column build, for memory the system takes back at once.
+    Everything a build writes is written and closed before it returns.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
