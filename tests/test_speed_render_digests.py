@@ -72,3 +72,54 @@ def test_page_keys_from_the_workers_are_the_ones_computed_in_place(monkeypatch):
     assert page_keys(ValueHasher(), "build", jobs, workers=3) == in_place
     assert len(forked) == 2
     assert in_place[-1] is None and all(in_place[:-1]) and len(set(in_place[:-1])) == len(jobs) - 1
+
+
+def test_the_parent_hashes_only_its_own_share_of_the_columns(monkeypatch):
+    items = columns(900)  # each points at columns in the other shares
+    hasher = ValueHasher()
+    pickled = []
+    real = ValueHasher._pickled
+
+    def counting(self, value):
+        if self is hasher:
+            pickled.append(value)
+        return real(self, value)
+
+    monkeypatch.setattr(ValueHasher, "_pickled", counting)
+    assert precompute_article_digests(hasher, items, workers=3) == len(items)
+    assert len(pickled) == len(items[0::3])
+    in_place = ValueHasher()
+    assert [hasher.digest(item) for item in items] == [in_place.digest(item) for item in items]
+
+
+def test_a_failed_worker_leaves_its_share_to_the_parent(monkeypatch):
+    import output_writer.parallel_digests as parallel
+
+    items = columns(600)
+    real = parallel._share_bytes
+
+    def failing_in_children(hasher, share, position_of):
+        if share[0] is not items[0]:
+            raise RuntimeError("worker died")
+        return real(hasher, share, position_of)
+
+    monkeypatch.setattr(parallel, "_share_bytes", failing_in_children)
+    hasher = ValueHasher()
+    assert precompute_article_digests(hasher, items, workers=2) == len(items)
+    in_place = ValueHasher()
+    assert [hasher.digest(item) for item in items] == [in_place.digest(item) for item in items]
+
+
+def test_metadata_counts_once_where_it_is_the_field_and_fully_where_it_is_not():
+    def digest_of(item):
+        return ValueHasher().digest(item)
+
+    item = columns(3)[0]
+    assert item.metadata["title"] is item.title
+    base = digest_of(item)
+    item.metadata["title"] = "Column 0 (edited)"  # now differs from the field: counts on its own
+    edited = digest_of(item)
+    assert edited != base
+    item.title = item.metadata["title"]  # the same object again
+    assert digest_of(item) not in (base, edited)
+    assert digest_of(columns(3)[0]) == base  # equal content, other objects: the same digest

@@ -173,3 +173,33 @@ def test_the_digest_does_not_depend_on_which_objects_share_a_string():
     apart = [SimpleNamespace(slug="".join(["cul", "ture"])), SimpleNamespace(id="".join(["cul", "ture"]))]
     assert apart[0].slug is not apart[1].id
     assert ValueHasher().digest(shared) == ValueHasher().digest(apart)
+
+
+def test_a_page_context_over_the_site_context_gets_the_key_of_the_same_plain_context():
+    from output_writer.render import PageContext
+
+    env = Environment(loader=DictLoader({
+        "page.html": "{{ SITENAME }}{{ menu }}{{ title }}{% if article %}{{ article.title }}{% endif %}{{ extra }}",
+    }))
+    template = env.get_template("page.html")
+    shared = {"SITENAME": "Site", "menu": ["a", "b"], "title": "Home", "extra": 1}
+    pages = [
+        {**shared, "title": "One", "article": SimpleNamespace(title="T1")},
+        {**shared, "title": "Two", "article": SimpleNamespace(title="T2")},
+        {**shared, "menu": ["c"]},
+        {k: v for k, v in shared.items() if k != "extra"},
+        dict(shared),
+    ]
+    hasher = ValueHasher()  # one per build: the layouts learnt on one page serve the next ones
+    keys = []
+    for page in pages:
+        plain = page_key(ValueHasher(), "build", template, page, shared)
+        layered = page_key(hasher, "build", template, PageContext.of(page, shared), shared)
+        assert layered == plain is not None
+        keys.append(layered)
+    assert len(set(keys)) == len(keys)  # every difference counts, on the site's side too
+    changed = {**shared, "menu": ["a", "b", "c"]}
+    again = [page_key(ValueHasher(), "build", template, PageContext.of({**page, **{
+        k: changed[k] for k in changed if page.get(k) is shared.get(k) and k in page}}, changed), changed)
+        for page in pages]
+    assert [a != b for a, b in zip(again, keys, strict=True)] == [True, True, False, True, True]

@@ -27,12 +27,14 @@ import hashlib
 import io
 import pickle
 import types
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, meta
 from pelican.contents import Content
 
 from .projections import ProjectionFailed, active_uses, use_digest
+from .render import PageContext
 from .template_uses import Use, variable_uses
 
 # Per-object attributes that are not what the object shows: the site-wide settings (covered
@@ -64,6 +66,25 @@ def _fields(state: dict[str, Any]) -> list[tuple[str, Any]]:
     render that was not needed)."""
     return [(k, sorted(v, key=repr) if isinstance(v, (set, frozenset)) else v)
             for k, v in sorted(state.items()) if k not in _SKIPPED_ATTRIBUTES]
+
+
+def _metadata_split(state: dict[str, Any]) -> dict[str, Any]:
+    """An article's fields with its `metadata` as the names of the entries that are the very
+    objects of the same-named fields (Pelican makes nearly all of them so), and the other
+    entries: the same content, without hashing tags, authors and dates twice. The field gets
+    a name no attribute can have, so the split form never equals a plain `metadata` dict."""
+    metadata = state.get("metadata")
+    if type(metadata) is not dict:
+        return state
+    same, other = [], {}
+    for name, value in metadata.items():
+        if name in state and state[name] is value:
+            same.append(name)
+        else:
+            other[name] = value
+    split = {k: v for k, v in state.items() if k != "metadata"}
+    split["metadata\0split"] = (tuple(same), other)
+    return split
 
 
 class _KeyPickler(pickle.Pickler):
@@ -119,6 +140,14 @@ class ValueHasher:
         self._uses: dict[tuple[int, str, str | int | None], bytes] = {}
         self._keep: list[Any] = []  # memo keys are ids: keep the objects alive
         self._in_progress: set[int] = set()
+        # page_key's per-build lookups: each template's variables split by how they are read,
+        # and which names a kind of page hashes itself (see `page_key`)
+        self.plans: dict[int, Any] = {}
+        self.layouts: dict[tuple, Any] = {}
+
+    def keep(self, value: Any) -> None:
+        """Keep `value` alive for this hasher's life (its id is a memo key)."""
+        self._keep.append(value)
 
     def can_hash_apart(self, value: Any) -> bool:
         """False while `value` is being hashed (it holds itself): then it is pickled in place."""
@@ -139,11 +168,21 @@ class ValueHasher:
         """The article's own fields, with the articles it points at as references."""
         known = self._shallow.get(id(article))
         if known is None:
-            state = _fields(vars(article))
+            state = _fields(_metadata_split(vars(article)))
             data, nested = self._pickled((type(article).__qualname__, state))
             known = self._shallow[id(article)] = (hashlib.blake2b(data, digest_size=20).digest(), nested)
             self._keep.append(article)
         return known
+
+    def shallow_digest(self, article: Content) -> tuple[bytes, list[Content]]:
+        """An article's own digest and the articles it points at; raises Unkeyable."""
+        return self._shallow_of(article)
+
+    def know_shallow(self, article: Content, digest: bytes, nested: list[Content]) -> None:
+        """Take an article's own digest and the articles it points at, computed elsewhere from
+        the same objects (parallel_digests.py)."""
+        self._shallow[id(article)] = (digest, nested)
+        self._keep.append(article)
 
     def _article_digest(self, article: Content) -> bytes:
         """The article as a page shows it: its fields, and the fields of the articles it points at."""
@@ -159,11 +198,6 @@ class ValueHasher:
     def article_digest(self, article: Content) -> bytes:
         """An article's digest as every page counts it; raises Unkeyable."""
         return self._article_digest(article)
-
-    def know_article_digest(self, article: Content, digest: bytes) -> None:
-        """Take an article's digest computed elsewhere from the same objects (parallel_digests.py)."""
-        self._articles[id(article)] = digest
-        self._keep.append(article)
 
     def shared_digest(self, names: tuple[str, ...], shared: dict[str, Any]) -> bytes:
         """The digest of the site-wide values of `names`, computed once per build."""
@@ -237,6 +271,61 @@ def template_variables(template: Any) -> frozenset[str] | None:
         return None
 
 
+@dataclass(frozen=True)
+class _KeyPlan:
+    """A template's variables split once: those read through projections (their uses), and
+    those hashed whole (sorted)."""
+
+    projected: tuple[tuple[str, Any], ...]
+    whole: tuple[str, ...]
+
+    @functools.cached_property
+    def whole_names(self) -> frozenset[str]:
+        return frozenset(self.whole)
+
+
+def _plan_of(hasher: ValueHasher, uses_of: Any) -> _KeyPlan:
+    known = hasher.plans.get(id(uses_of))
+    if known is None:
+        known = hasher.plans[id(uses_of)] = _KeyPlan(
+            tuple((n, u) for n, u in uses_of.items() if u is not None),
+            tuple(sorted(n for n, u in uses_of.items() if u is None)))
+        hasher.keep(uses_of)
+    return known
+
+
+def _whole_layout(hasher: ValueHasher, plan: _KeyPlan, context: Any, shared: dict[str, Any] | None
+                  ) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]:
+    """Which whole-read names the page hashes itself (True: it lacks it), in name order, and
+    which it takes unchanged from `shared`."""
+    if isinstance(context, PageContext) and context.base is shared:
+        # A PageContext's own values are exactly those that are not the site-wide objects, so
+        # the layout only depends on which names the page has of its own or lacks: one
+        # layout serves the thousands of pages of one kind.
+        own = tuple(sorted(n for n in context.own if n in plan.whole_names)) if context.own else ()
+        key = (id(plan), id(shared), own, context.removed)
+        layout = hasher.layouts.get(key)
+        if layout is None:
+            layout = hasher.layouts[key] = _layout(plan, context, shared)
+            hasher.keep(shared)
+        return layout
+    return _layout(plan, context, shared)
+
+
+def _layout(plan: _KeyPlan, context: Any, shared: dict[str, Any] | None
+            ) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]:
+    hashed: list[tuple[str, bool]] = []
+    from_shared: list[str] = []
+    for name in plan.whole:
+        if name not in context:
+            hashed.append((name, True))
+        elif shared is not None and name in shared and context[name] is shared[name]:
+            from_shared.append(name)
+        else:
+            hashed.append((name, False))
+    return tuple(hashed), tuple(from_shared)
+
+
 def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[str, Any],
              shared: dict[str, Any] | None = None) -> str | None:
     """The page's key (see the module docstring), or None when it cannot be known.
@@ -248,27 +337,30 @@ def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[s
     uses_of = variable_uses(template)
     if uses_of is None:
         return None
+    plan = _plan_of(hasher, uses_of)
     environment = template.environment
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{build_key}\0{template.name}\0".encode())
-    from_shared: list[str] = []
     truths: dict[tuple, bool] = {}
     try:
-        for name, uses in uses_of.items():  # in name order
+        for name, uses in plan.projected:  # in name order
             if name not in context:
                 h.update(name.encode() + b"=<missing>")
-            elif uses is not None:
-                h.update(name.encode() + b":")
-                for use in active_uses(uses, context, environment, truths):
-                    h.update(use.label)
-                    h.update(hasher.use_digest(environment, context[name], use))
-            elif shared is not None and name in shared and context[name] is shared[name]:
-                from_shared.append(name)
+                continue
+            h.update(name.encode() + b":")
+            value = context[name]
+            for use in active_uses(uses, context, environment, truths):
+                h.update(use.label)
+                h.update(hasher.use_digest(environment, value, use))
+        hashed, from_shared = _whole_layout(hasher, plan, context, shared)
+        for name, missing in hashed:  # in name order
+            if missing:
+                h.update(name.encode() + b"=<missing>")
             else:
                 h.update(name.encode() + b"=")
                 h.update(hasher.digest(context[name]))
         if from_shared:
-            h.update(b"shared:" + hasher.shared_digest(tuple(from_shared), shared))
+            h.update(b"shared:" + hasher.shared_digest(from_shared, shared))
     except (Unkeyable, ProjectionFailed):
         return None
     return h.hexdigest()

@@ -1,30 +1,44 @@
 """Compute the columns' digests (most of a warm build's key time) on every core.
 
-The digest of an article is a function of the objects alone (page_keys.py), so a forked child
-sharing the parent's memory computes the same bytes for its share; only 21 bytes per article
-come back through a pipe. A child that fails, or an article that cannot be hashed, leaves the
-article to the parent, which then computes it (or finds it unkeyable) exactly as before.
+An article's digest is its own fields' digest (its "shallow" digest, page_keys.py) followed
+by the shallow digests of the articles it points at (its cards). Each process computes the
+shallow digests of its share only, with the positions of the articles each one points at;
+the parent then has every shallow digest and combines them, so no process hashes another's
+share (pointing at cards in every share, the digests computed whole cost each process nearly
+every column). Everything is a function of the objects alone, so a forked child sharing the
+parent's memory computes the same bytes. A child that fails, or an article that cannot be
+hashed or points outside the list, leaves the article to the parent, which then computes it
+(or finds it unkeyable) exactly as before.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Sequence
 from typing import Any
 
 from .page_keys import Unkeyable, ValueHasher
 
 _DIGEST = 20
-_RECORD = _DIGEST + 1  # a flag byte (1: computed) and the digest
+_HEAD = struct.Struct("<B20sH")  # computed (1) or not (0), shallow digest, how many it points at
+_POSITION = struct.Struct("<i")
 
 
-def _share_bytes(hasher: ValueHasher, articles: Sequence[Any]) -> bytes:
+def _share_bytes(hasher: ValueHasher, articles: Sequence[Any], position_of: dict[int, int]) -> bytes:
     out = bytearray()
     for article in articles:
         try:
-            out += b"\x01" + hasher.article_digest(article)
-        except Unkeyable:
-            out += b"\x00" * _RECORD
+            digest, nested = hasher.shallow_digest(article)
+            positions = [position_of[id(other)] for other in nested]
+        except (Unkeyable, KeyError):
+            out += _HEAD.pack(0, b"", 0)
+            continue
+        if len(positions) > 0xFFFF:
+            out += _HEAD.pack(0, b"", 0)
+            continue
+        out += _HEAD.pack(1, digest, len(positions))
+        out += struct.pack(f"<{len(positions)}i", *positions)
     return bytes(out)
 
 
@@ -35,11 +49,32 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
+def _take_share(hasher: ValueHasher, articles: Sequence[Any], share: Sequence[Any], data: bytes) -> bool:
+    """Give `hasher` the shallow digests a child sent for `share`; False if the bytes do not parse."""
+    offset, known = 0, []
+    try:
+        for article in share:
+            flag, digest, count = _HEAD.unpack_from(data, offset)
+            offset += _HEAD.size
+            positions = struct.unpack_from(f"<{count}i", data, offset)
+            offset += count * _POSITION.size
+            if flag == 1:
+                known.append((article, digest, [articles[p] for p in positions]))
+    except (struct.error, IndexError):
+        return False
+    if offset != len(data):
+        return False
+    for article, digest, nested in known:
+        hasher.know_shallow(article, digest, nested)
+    return True
+
+
 def precompute_article_digests(hasher: ValueHasher, articles: Sequence[Any], workers: int) -> int:
     """Give `hasher` the digests of `articles`, computed by `workers` processes; the number known."""
     workers = max(1, min(workers, len(articles) // 256 or 1))
     if workers == 1 or not hasattr(os, "fork"):
         return 0  # the hasher computes each when a page needs it
+    position_of = {id(article): position for position, article in enumerate(articles)}
     children: list[tuple[int, int, int]] = []
     for index in range(1, workers):
         read_end, write_end = os.pipe()
@@ -48,7 +83,7 @@ def precompute_article_digests(hasher: ValueHasher, articles: Sequence[Any], wor
             code = 0
             try:
                 os.close(read_end)
-                data = _share_bytes(ValueHasher(), articles[index::workers])
+                data = _share_bytes(ValueHasher(), articles[index::workers], position_of)
                 with os.fdopen(write_end, "wb") as pipe:
                     pipe.write(data)
             except BaseException:
@@ -56,11 +91,9 @@ def precompute_article_digests(hasher: ValueHasher, articles: Sequence[Any], wor
             os._exit(code)
         os.close(write_end)
         children.append((index, pid, read_end))
-    known = 0
     for article in articles[0::workers]:
         try:
-            hasher.article_digest(article)
-            known += 1
+            hasher.shallow_digest(article)
         except Unkeyable:
             pass
     for index, pid, read_end in children:
@@ -69,12 +102,14 @@ def precompute_article_digests(hasher: ValueHasher, articles: Sequence[Any], wor
         finally:
             os.close(read_end)
             _, status = os.waitpid(pid, 0)
-        share = articles[index::workers]
-        if os.waitstatus_to_exitcode(status) != 0 or len(data) != _RECORD * len(share):
-            continue  # the parent computes these when pages need them
-        for position, article in enumerate(share):
-            record = data[position * _RECORD:(position + 1) * _RECORD]
-            if record[0] == 1:
-                hasher.know_article_digest(article, record[1:])
-                known += 1
+        if os.waitstatus_to_exitcode(status) == 0:
+            _take_share(hasher, articles, articles[index::workers], data)
+        # else the parent computes these when pages need them
+    known = 0
+    for article in articles:  # every shallow digest is known now: combining them is cheap
+        try:
+            hasher.article_digest(article)
+            known += 1
+        except Unkeyable:
+            pass
     return known
