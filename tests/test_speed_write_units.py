@@ -325,3 +325,23 @@ def test_keeping_many_previous_files_notes_them_all_in_one_ledger_write(tmp_path
     count = apply_to_output(staging, final)
     assert (count.kept, count.written, count.removed) == (5, 0, 0)
     assert (final / "p3" / "index.html").read_bytes() == b"page 3"
+
+
+def test_applying_removes_exactly_the_folders_left_empty(tmp_path):
+    final = tmp_path / "out"
+    for relative in ("tag/a/index.html", "tag/b/page/2/index.html", "tag/index.html", "keep/x/index.html"):
+        (final / relative).parent.mkdir(parents=True, exist_ok=True)
+        (final / relative).write_bytes(b"old")
+    (final / "was-empty" / "inner").mkdir(parents=True)
+    (final / "linked").mkdir()
+    (final / "linked" / "to-keep").symlink_to(final / "keep", target_is_directory=True)
+    staging = staging_dir_for(final)
+    staging.mkdir()
+    for relative in ("tag/index.html", "keep/x/index.html"):
+        assert write_if_changed(staging / relative, b"old") is False
+    count = apply_to_output(staging, final)
+    assert count.removed == 2
+    assert not (final / "tag" / "a").exists() and not (final / "tag" / "b").exists()
+    assert (final / "tag" / "index.html").is_file() and (final / "keep" / "x" / "index.html").is_file()
+    assert not (final / "was-empty").exists()
+    assert (final / "linked" / "to-keep").is_symlink()
