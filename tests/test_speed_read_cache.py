@@ -242,3 +242,34 @@ def test_a_cached_document_is_unpacked_only_when_read_and_stays_equal():
         "title": "A", "date": "2025-03-01 09:00", "related": ["one", "two"]}
     assert loaded.lines == doc.lines and loaded.first_line == doc.first_line == 2
     assert pickle.loads(pickle.dumps(loaded)) == doc
+
+
+def test_reader_takes_an_unwritten_file_as_validated_and_still_sees_a_late_edit(content_copy, tmp_path,
+                                                                               monkeypatch):
+    from content_model.validate import file_stamp
+
+    files = content_files(content_copy)
+    stamps = {path: file_stamp(path) for path, _ in files}  # as validate_site takes them
+    parses = parse_files(files, tmp_path / "parsed.pickle")
+    index, errors = validate_content(content_copy, TZ, parses)
+    assert errors == []
+    index.stamps = stamps
+    settings = {"PATH": str(content_copy), "TIMEZONE": "Asia/Tbilisi", "PAGE_PATHS": ["pages"],
+                "BUILD_TIME": dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)}
+    reader = ColumnReader(settings)
+    reader.use_index(index)
+    path = next(iter(index.models))
+    expected = ColumnReader(settings).read(str(path))
+    read = []
+    real = Path.read_bytes
+
+    def counting(self):
+        read.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    assert reader.read(str(path)) == expected
+    assert read == []  # neither read nor hashed again
+    path.write_text(path.read_text(encoding="utf-8") + "\nA late sentence.\n", encoding="utf-8")
+    html, _ = reader.read(str(path))
+    assert "A late sentence." in html and read == [path]

@@ -15,7 +15,7 @@ from .dates import site_timezone
 from .errors import ContentError, ContentErrors
 from .parse_cache import content_cache_file, parse_files
 from .reader import ColumnReader
-from .validate import FileChecker, SiteIndex, content_files, validate_content
+from .validate import FileChecker, SiteIndex, content_files, file_stamp, validate_content
 
 __all__ = ["ContentError", "ContentErrors", "SiteIndex", "content_validation", "register", "validate_content"]
 
@@ -44,8 +44,10 @@ def validate_site(generator) -> None:
     files = content_files(content_dir)
     # each file's own checks run with its parse and are cached with it: an unchanged file
     # is not validated again; the checks across files (unknown authors, slugs...) always run
+    stamps = {path: file_stamp(path) for path, _ in files}  # before parse_files reads them
     parses = parse_files(files, cache_file, checker=FileChecker(tz))
     index, errors = validate_content(content_dir, tz, parses, files)
+    index.stamps = {path: stamp for path, stamp in stamps.items() if stamp is not None and path in index.parses}
     for _receiver, extra in content_validation.send(index, settings=settings):
         errors += extra or []
     if errors:

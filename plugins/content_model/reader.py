@@ -13,7 +13,7 @@ from .errors import ContentErrors
 from .parse_cache import MARKDOWN_EXTENSIONS, FileParse, digest_of, new_markdown, parse_bytes
 from .schema import ColumnMeta, PageMeta, validate_model
 from .text import reading_minutes
-from .validate import SiteIndex
+from .validate import SiteIndex, file_stamp
 
 __all__ = ["MARKDOWN_EXTENSIONS", "ColumnReader", "page_metadata"]
 
@@ -59,12 +59,25 @@ class ColumnReader(BaseReader):
             return None
         return done, meta
 
+    def _unchanged(self, path: Path, model: type) -> tuple[FileParse, ColumnMeta | PageMeta] | None:
+        """Validation's parse and metadata, if the file was not written since validation read it."""
+        if self._index is None:
+            return None
+        stamp = self._index.stamps.get(path)
+        done = self._index.parses.get(path)
+        meta = self._index.models.get(path)
+        if stamp is None or done is None or not isinstance(meta, model) or file_stamp(path) != stamp:
+            return None
+        return done, meta
+
     def read(self, source_path: str) -> tuple[str, dict]:
         path = Path(source_path)
-        raw = path.read_bytes()
         is_page = path.relative_to(self._content_dir).parts[0] in self.settings["PAGE_PATHS"]
         model = PageMeta if is_page else ColumnMeta
-        found = self._validated(path, raw, model)
+        found = self._unchanged(path, model)
+        if found is None:
+            raw = path.read_bytes()
+            found = self._validated(path, raw, model)
         if found is None:
             display = display_path(path, self._content_dir)
             if self._md is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,9 @@ class SiteIndex:
     # The parse of each valid file and its checked metadata, for the reader to reuse.
     parses: dict[Path, FileParse] = field(default_factory=dict)
     models: dict[Path, ColumnMeta | PageMeta] = field(default_factory=dict)
+    # Each file's `file_stamp` from before validation read it: the reader takes a file whose
+    # stamp is unchanged as validated, without reading and hashing its bytes again.
+    stamps: dict[Path, tuple[int, int, int]] = field(default_factory=dict)
 
     def release_parses(self) -> None:
         """Drop what only validation and the readers use: the parses and the line maps.
@@ -57,8 +61,18 @@ class SiteIndex:
         """
         self.parses = {}
         self.models = {}
+        self.stamps = {}
         for record in self.columns.values():
             record.doc = None
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is written: its modification time (ns), size and inode."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 MODELS: dict[str, type[BaseModel]] = {"columns": ColumnMeta, "pages": PageMeta}
