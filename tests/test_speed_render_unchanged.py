@@ -203,3 +203,41 @@ def test_a_page_context_over_the_site_context_gets_the_key_of_the_same_plain_con
         k: changed[k] for k in changed if page.get(k) is shared.get(k) and k in page}}, changed), changed)
         for page in pages]
     assert [a != b for a, b in zip(again, keys, strict=True)] == [True, True, False, True, True]
+
+
+def test_template_uses_are_kept_between_builds_until_a_template_changes(tmp_path, monkeypatch):
+    import output_writer.template_uses as uses
+
+    sources = {"base.html": "{{ SITENAME }}{% block body %}{% endblock %}",
+               "page.html": "{% extends 'base.html' %}{% block body %}{% if page %}{{ page.title }}{% endif %}"
+                            "{{ items|length }}{% endblock %}"}
+
+    def templates(source_of):
+        env = Environment(loader=DictLoader(dict(source_of)))
+        return env, [env.get_template("page.html"), env.get_template("base.html")]
+
+    _env, first = templates(sources)
+    uses.preload_uses(first, tmp_path)
+    expected = {t.name: uses.variable_uses(t) for t in first}
+    assert expected["page.html"]["items"] is not None and len(list(tmp_path.iterdir())) == 1
+    kept = next(tmp_path.iterdir())
+
+    worked_out = []
+    real = uses._read_uses
+    monkeypatch.setattr(uses, "_read_uses", lambda env, name: worked_out.append(name) or real(env, name))
+    _env, again = templates(sources)  # the next build: a new environment, the same theme
+    uses.preload_uses(again, tmp_path)
+    assert {t.name: uses.variable_uses(t) for t in again} == expected and worked_out == []
+
+    edited = {**sources, "base.html": "{{ SITENAME }}{{ tagline }}{% block body %}{% endblock %}"}
+    _env, changed = templates(edited)
+    uses.preload_uses(changed, tmp_path)
+    assert sorted(worked_out) == ["base.html", "page.html"]
+    assert "tagline" in uses.variable_uses(changed[0]) and not kept.exists()
+
+    next(tmp_path.iterdir()).write_bytes(b"damaged")
+    worked_out.clear()
+    _env, damaged = templates(edited)
+    uses.preload_uses(damaged, tmp_path)
+    assert sorted(worked_out) == ["base.html", "page.html"]
+    assert uses.variable_uses(damaged[0]) == uses.variable_uses(changed[0])

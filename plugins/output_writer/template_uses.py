@@ -25,10 +25,17 @@ binds the same name locally: that only adds uses, so the analysis stays on the s
 from __future__ import annotations
 
 import functools
+import hashlib
+import pickle
+import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import jinja2
 from jinja2 import Environment, meta, nodes
+from site_build.kept_files import write_atomically
 
 LENGTH_FILTERS = frozenset({"length", "count"})
 COMPARISONS = frozenset({"eq", "ne", "lt", "gt", "lteq", "gteq"})
@@ -205,9 +212,18 @@ def _trees(environment: Environment, name: str, seen: dict[str, nodes.Template])
     return True
 
 
-@functools.cache
+# Per environment (each build makes its own, so a changed theme is read again), per template.
+_MEMO: weakref.WeakKeyDictionary[Environment, dict[str, VariableUses | None]] = weakref.WeakKeyDictionary()
+
+
 def _uses_in(environment: Environment, name: str) -> VariableUses | None:
-    # Keyed by the environment object: each build makes its own, so a changed theme is read again.
+    memo = _MEMO.setdefault(environment, {})
+    if name not in memo:
+        memo[name] = _read_uses(environment, name)
+    return memo[name]
+
+
+def _read_uses(environment: Environment, name: str) -> VariableUses | None:
     trees: dict[str, nodes.Template] = {}
     if not _trees(environment, name, trees):
         return None
@@ -239,3 +255,76 @@ def variable_uses(template: Any) -> VariableUses | None:
         return _uses_in(environment, name)
     except Exception:
         return None
+
+
+# --- kept between builds ------------------------------------------------------------------
+
+_STORE_PREFIX = "template-uses-"
+
+
+def _theme_key(environment: Environment) -> str | None:
+    """Changes with any template the environment can load, its syntax, and this analysis."""
+    try:
+        names = sorted(environment.loader.list_templates())
+    except Exception:  # a loader that cannot list its templates: nothing is kept
+        return None
+    h = hashlib.blake2b(digest_size=16)
+    h.update(Path(__file__).read_bytes() + jinja2.__version__.encode())
+    syntax = (environment.block_start_string, environment.block_end_string, environment.variable_start_string,
+              environment.variable_end_string, environment.comment_start_string, environment.comment_end_string,
+              environment.line_statement_prefix, environment.line_comment_prefix,
+              sorted(f"{type(e).__module__}.{type(e).__qualname__}" for e in environment.extensions.values()))
+    h.update(repr(syntax).encode())
+    for name in names:
+        source = environment.loader.get_source(environment, name)[0]
+        h.update(name.encode() + b"\0" + source.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
+def preload_uses(templates: Iterable[Any], cache_dir: Path) -> None:
+    """Have `variable_uses` of each template ready, read from `cache_dir` where the theme is
+    unchanged since a build left it there, else worked out here (and left there).
+
+    Reading the templates' syntax trees takes about 0.3 s; a build asks before forking its
+    key workers, so they inherit the answers instead of each working them out again."""
+    by_environment: dict[int, tuple[Environment, set[str]]] = {}
+    for template in templates:
+        environment, name = getattr(template, "environment", None), getattr(template, "name", None)
+        if isinstance(environment, Environment) and name is not None and environment.loader is not None:
+            by_environment.setdefault(id(environment), (environment, set()))[1].add(name)
+    for environment, names in by_environment.values():
+        key = _theme_key(environment)
+        if key is None:
+            continue
+        path = cache_dir / f"{_STORE_PREFIX}{key}.pickle"
+        try:
+            with path.open("rb") as handle:
+                stored = pickle.load(handle)
+            if not isinstance(stored, dict):
+                stored = {}
+        except Exception:  # missing or damaged: work them out
+            stored = {}
+        memo = _MEMO.setdefault(environment, {})
+        added = False
+        for name in sorted(names):
+            if name in stored:
+                memo.setdefault(name, stored[name])
+                continue
+            try:
+                stored[name] = _uses_in(environment, name)
+                added = True
+            except Exception:
+                continue  # variable_uses reports it as unknowable, every time
+        if added:
+            _save_uses(path, stored)
+
+
+def _save_uses(path: Path, stored: dict[str, VariableUses | None]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"{_STORE_PREFIX}*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)  # another theme's (or an older analysis')
+        write_atomically(path, pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a read-only cache costs time next build, never this one

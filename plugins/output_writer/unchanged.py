@@ -23,6 +23,7 @@ from .page_keys import ValueHasher, page_key
 from .page_records import load_records, records_file, save_records
 from .parallel_digests import precompute_article_digests
 from .render import RenderJob
+from .template_uses import preload_uses
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ class UnchangedPages:
         """(jobs still to render, number of pages kept); digests and keys on `workers` processes."""
         if not self._enabled or not jobs:
             return list(jobs), 0
+        # before any worker is forked, so that they all inherit the templates' variable uses
+        preload_uses({id(job.template): job.template for job in jobs}.values(), Path(self._cache_root) / "render")
         hasher = ValueHasher()
         precompute_article_digests(hasher, _page_articles(jobs), workers)
         to_render: list[RenderJob] = []
