@@ -90,6 +90,11 @@ def test_section_page(demo_site):
     items = page.select(".teaser-list .teaser")
     assert items and all(t.select_one(".section-label").get_text(strip=True) == "Economy" for t in items)
     assert page.select_one('nav[aria-label="Sections"] a[aria-current="page"]').get_text() == "Economy"
+    # the section bar is rendered once per section and build: other pages mark their own section, or none
+    culture = soup(demo_site / "section/culture/index.html")
+    assert culture.select_one('nav[aria-label="Sections"] a[aria-current="page"]').get_text() == "Culture"
+    assert not soup(demo_site / "index.html").select('nav[aria-label="Sections"] a[aria-current]')
+    assert not soup(demo_site / "about/index.html").select('nav[aria-label="Sections"] a[aria-current]')
 
 
 def test_author_page(demo_site):
