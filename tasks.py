@@ -44,10 +44,36 @@ def _build(prod: bool = False, output: str | None = None) -> bool:
 @task(help={"prod": "use publishconf.py (absolute URLs)", "output": "output folder"})
 def build(c, prod=False, output=None):
     """Validate the content and build the site (into a temporary folder, then swap)."""
-    from site_build.memory import exit_without_teardown
+    ok = _build(prod, output)
+    if _only_task_on_command_line("build"):
+        from site_build.memory import exit_without_teardown
 
-    # nothing runs after this task: skip freeing the build's objects one by one at exit
-    exit_without_teardown(0 if _build(prod, output) else 1)
+        # nothing runs after this task: skip freeing the build's objects one by one at exit
+        exit_without_teardown(0 if ok else 1)
+    if not ok:
+        raise Exit(code=1)
+
+
+def _only_task_on_command_line(name: str) -> bool:
+    """True when `invoke` was asked for task `name` and no other (`invoke build test` runs
+    `test` after `build`). A word that only looks like a task name (an option's value) just
+    means the process ends the usual way."""
+    from invoke import Collection
+
+    others = set(Collection.from_module(sys.modules[__name__]).task_names) - {name}
+    words = {word.replace("_", "-") for word in sys.argv[1:]}
+    return Path(sys.argv[0]).name in ("invoke", "inv") and not words & {o.replace("_", "-") for o in others}
+
+
+@task(help={"slug": "the column's slug", "limit": "how many candidates to show", "prod": "use publishconf.py"})
+def related(c, slug, limit=10, prod=False):
+    """Explain a column's Related Articles: each candidate's score, signal by signal."""
+    from related.explain import explain
+
+    try:
+        print(explain(slug, _settings_file(prod), int(limit)))
+    except LookupError as exc:
+        raise Exit(str(exc.args[0]), code=1) from None
 
 
 @task(help={"port": "port on 127.0.0.1", "host": "address to bind"})

@@ -105,3 +105,20 @@ def test_explain_rejects_unknown_and_explains_drafts(pinned_now):
     with pytest.raises(LookupError, match="no column with slug 'after-the-vote'; did you mean"):
         explain("after-the-vote", ROOT / "pelicanconf.py")
     assert "is a draft or scheduled" in explain(DRAFT, ROOT / "pelicanconf.py")
+
+
+def test_the_invoke_related_task_prints_the_explanation_and_fails_on_an_unknown_slug():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(BUILD_TIME.timestamp()))}
+    invoke = str(Path(sys.executable).with_name("invoke"))
+    shown = subprocess.run([invoke, "related", EXPLICIT, "--limit", "3"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, check=False)
+    assert shown.returncode == 0, shown.stderr
+    assert "1. the-quiet-arithmetic-of-foreign-agent-laws  [explicit (related: in front-matter)]" in shown.stdout
+    unknown = subprocess.run([invoke, "related", "after-the-vote"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=False)
+    assert unknown.returncode == 1
+    assert "no column with slug 'after-the-vote'; did you mean" in unknown.stderr
