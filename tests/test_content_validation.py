@@ -290,7 +290,8 @@ def test_the_invoke_build_task_reports_and_exits_with_the_build_outcome(content_
         encoding="utf-8",
     )
     code = (
-        "import pathlib, tasks; from invoke import Context;"
+        "import pathlib, sys, tasks; from invoke import Context;"
+        "sys.argv = ['invoke', 'build'];"  # as `invoke build` runs it: the task ends the process
         f"tasks._settings_file = lambda prod: pathlib.Path({str(settings)!r});"
         f"tasks.build(Context(), output={str(tmp_path / 'out')!r})"
     )
@@ -303,3 +304,13 @@ def test_the_invoke_build_task_reports_and_exits_with_the_build_outcome(content_
     assert failed.returncode == 1
     assert "content/columns/2026/bread.md:4: section: unknown section 'nope'" in failed.stderr
     assert failed.stderr.rstrip().endswith("was left as it was")
+
+
+def test_invoke_build_ends_the_process_itself_only_when_it_is_the_only_task(monkeypatch):
+    import tasks
+
+    for argv, alone in ((["invoke", "build", "--prod"], True), (["inv", "build"], True),
+                        (["invoke", "build", "test"], False), (["invoke", "build", "setup_test_deps"], False),
+                        (["python", "-c"], False)):
+        monkeypatch.setattr(sys, "argv", argv)
+        assert tasks._only_task_on_command_line("build") is alone, argv

@@ -246,8 +246,10 @@ def test_a_cached_document_is_unpacked_only_when_read_and_stays_equal():
 
 def test_reader_takes_an_unwritten_file_as_validated_and_still_sees_a_late_edit(content_copy, tmp_path,
                                                                                monkeypatch):
+    import content_model.validate as validate
     from content_model.validate import file_stamp
 
+    monkeypatch.setattr(validate, "_SETTLED_NS", 0)  # the copy was just made: count it as settled
     files = content_files(content_copy)
     stamps = {path: file_stamp(path) for path, _ in files}  # as validate_site takes them
     parses = parse_files(files, tmp_path / "parsed.pickle")
@@ -273,3 +275,27 @@ def test_reader_takes_an_unwritten_file_as_validated_and_still_sees_a_late_edit(
     path.write_text(path.read_text(encoding="utf-8") + "\nA late sentence.\n", encoding="utf-8")
     html, _ = reader.read(str(path))
     assert "A late sentence." in html and read == [path]
+
+
+def test_a_file_written_moments_ago_or_with_its_time_restored_is_not_trusted_by_its_stamp(tmp_path):
+    import os
+
+    from content_model.validate import file_stamp
+
+    path = tmp_path / "column.md"
+    path.write_text("one", encoding="utf-8")
+    assert file_stamp(path) is None  # written within the last two seconds: could change unseen
+    old = path.stat().st_mtime_ns - 10_000_000_000
+    os.utime(path, ns=(old, old))
+    stamp_of = {}
+    import content_model.validate as validate
+
+    saved, validate._SETTLED_NS = validate._SETTLED_NS, 0
+    try:
+        stamp_of["before"] = file_stamp(path)
+        path.write_text("two", encoding="utf-8")  # same size, then the time put back, as cp -p does
+        os.utime(path, ns=(old, old))
+        stamp_of["after"] = file_stamp(path)
+    finally:
+        validate._SETTLED_NS = saved
+    assert stamp_of["before"] is not None and stamp_of["after"] != stamp_of["before"]  # the change time moved

@@ -241,3 +241,31 @@ def test_template_uses_are_kept_between_builds_until_a_template_changes(tmp_path
     uses.preload_uses(damaged, tmp_path)
     assert sorted(worked_out) == ["base.html", "page.html"]
     assert uses.variable_uses(damaged[0]) == uses.variable_uses(changed[0])
+
+
+def test_the_theme_key_follows_extension_code_and_gives_up_on_unreadable_templates(tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    from jinja2 import FileSystemLoader
+    from output_writer.template_uses import _theme_key, preload_uses, variable_uses
+
+    module = tmp_path / "made_up_tags.py"
+    module.write_text("from jinja2.ext import Extension\nclass Tags(Extension):\n    tags = {'x'}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    tags = importlib.import_module("made_up_tags")
+    env = Environment(loader=DictLoader({"page.html": "{{ title }}"}), extensions=[tags.Tags])
+    before = _theme_key(env)
+    module.write_text(module.read_text(encoding="utf-8") + "# parse() changed\n", encoding="utf-8")
+    assert before is not None and _theme_key(env) != before
+    sys.modules.pop("made_up_tags", None)
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "page.html").write_text("{{ title }}", encoding="utf-8")
+    (folder / ".DS_Store").write_bytes(b"\x00\x87\xff binary")
+    env = Environment(loader=FileSystemLoader(str(folder)))
+    assert _theme_key(env) is None
+    page = env.get_template("page.html")
+    preload_uses([page], tmp_path / "cache")  # no cache kept, and no failed build either
+    assert variable_uses(page) == {"title": None} and not (tmp_path / "cache").exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,7 @@ class SiteIndex:
     models: dict[Path, ColumnMeta | PageMeta] = field(default_factory=dict)
     # Each file's `file_stamp` from before validation read it: the reader takes a file whose
     # stamp is unchanged as validated, without reading and hashing its bytes again.
-    stamps: dict[Path, tuple[int, int, int]] = field(default_factory=dict)
+    stamps: dict[Path, tuple[int, int, int, int]] = field(default_factory=dict)
 
     def release_parses(self) -> None:
         """Drop what only validation and the readers use: the parses and the line maps.
@@ -66,13 +67,22 @@ class SiteIndex:
             record.doc = None
 
 
-def file_stamp(path: Path) -> tuple[int, int, int] | None:
-    """What changes when a file is written: its modification time (ns), size and inode."""
+# A file written this recently may be written again within the same timestamp tick, unseen
+# by its stamp (file systems keep times in ticks of milliseconds to seconds): not trusted.
+_SETTLED_NS = 2_000_000_000
+
+
+def file_stamp(path: Path) -> tuple[int, int, int, int] | None:
+    """What changes when a file is written: its modification and change times (ns; tools that
+    restore the first cannot restore the second), size and inode. None for a file written in
+    the last two seconds, or unreadable."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < _SETTLED_NS:
+        return None
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino
 
 
 MODELS: dict[str, type[BaseModel]] = {"columns": ColumnMeta, "pages": PageMeta}

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+import sys
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -263,21 +264,27 @@ _STORE_PREFIX = "template-uses-"
 
 
 def _theme_key(environment: Environment) -> str | None:
-    """Changes with any template the environment can load, its syntax, and this analysis."""
+    """Changes with any template the environment can load, its syntax, and the code that reads
+    them (this analysis and the extensions' modules, whose tags make the trees); None when any
+    of that cannot be read (then nothing is kept)."""
     try:
         names = sorted(environment.loader.list_templates())
-    except Exception:  # a loader that cannot list its templates: nothing is kept
+        h = hashlib.blake2b(digest_size=16)
+        h.update(Path(__file__).read_bytes() + jinja2.__version__.encode())
+        syntax = (environment.block_start_string, environment.block_end_string,
+                  environment.variable_start_string, environment.variable_end_string,
+                  environment.comment_start_string, environment.comment_end_string,
+                  environment.line_statement_prefix, environment.line_comment_prefix)
+        h.update(repr(syntax).encode())
+        for extension in sorted(environment.extensions.values(), key=lambda e: type(e).__qualname__):
+            module = sys.modules[type(extension).__module__]
+            h.update(f"{module.__name__}.{type(extension).__qualname__}\0".encode())
+            h.update(Path(module.__file__).read_bytes() if getattr(module, "__file__", None) else b"-")
+        for name in names:
+            source = environment.loader.get_source(environment, name)[0]
+            h.update(name.encode() + b"\0" + source.encode("utf-8", "surrogatepass") + b"\0")
+    except Exception:  # an unlistable loader, a file that is not text, one gone meanwhile...
         return None
-    h = hashlib.blake2b(digest_size=16)
-    h.update(Path(__file__).read_bytes() + jinja2.__version__.encode())
-    syntax = (environment.block_start_string, environment.block_end_string, environment.variable_start_string,
-              environment.variable_end_string, environment.comment_start_string, environment.comment_end_string,
-              environment.line_statement_prefix, environment.line_comment_prefix,
-              sorted(f"{type(e).__module__}.{type(e).__qualname__}" for e in environment.extensions.values()))
-    h.update(repr(syntax).encode())
-    for name in names:
-        source = environment.loader.get_source(environment, name)[0]
-        h.update(name.encode() + b"\0" + source.encode("utf-8", "surrogatepass") + b"\0")
     return h.hexdigest()
 
 
