@@ -93,17 +93,20 @@ def test_the_parent_hashes_only_its_own_share_of_the_columns(monkeypatch):
 
 
 def test_a_failed_worker_leaves_its_share_to_the_parent(monkeypatch):
+    import os
+
     import output_writer.parallel_digests as parallel
 
     items = columns(600)
-    real = parallel._share_bytes
+    parent = os.getpid()
+    real = parallel._shallow_share
 
     def failing_in_children(hasher, share, position_of):
-        if share[0] is not items[0]:
+        if os.getpid() != parent:
             raise RuntimeError("worker died")
         return real(hasher, share, position_of)
 
-    monkeypatch.setattr(parallel, "_share_bytes", failing_in_children)
+    monkeypatch.setattr(parallel, "_shallow_share", failing_in_children)
     hasher = ValueHasher()
     assert precompute_article_digests(hasher, items, workers=2) == len(items)
     in_place = ValueHasher()
