@@ -49,35 +49,31 @@ class ColumnReader(BaseReader):
             self._catalog, _ = load_catalog(self._content_dir, {"tz": self._tz})
         return self._catalog
 
-    def _validated(self, path: Path, raw: bytes, model: type) -> tuple[FileParse, ColumnMeta | PageMeta] | None:
-        """Validation's parse and metadata for this file, if its bytes are still the same."""
+    def _validated(self, path: Path, model: type, raw: bytes | None = None
+                   ) -> tuple[FileParse, ColumnMeta | PageMeta] | None:
+        """Validation's parse and metadata for this file, if it still holds what validation read:
+        not written since (the same stamp) or, when `raw` is given, the same bytes."""
         if self._index is None:
             return None
         done = self._index.parses.get(path)
         meta = self._index.models.get(path)
-        if done is None or not isinstance(meta, model) or done.digest != digest_of(raw):
+        if done is None or not isinstance(meta, model):
             return None
-        return done, meta
-
-    def _unchanged(self, path: Path, model: type) -> tuple[FileParse, ColumnMeta | PageMeta] | None:
-        """Validation's parse and metadata, if the file was not written since validation read it."""
-        if self._index is None:
-            return None
-        stamp = self._index.stamps.get(path)
-        done = self._index.parses.get(path)
-        meta = self._index.models.get(path)
-        if stamp is None or done is None or not isinstance(meta, model) or file_stamp(path) != stamp:
-            return None
-        return done, meta
+        if raw is None:
+            stamp = self._index.stamps.get(path)
+            same = stamp is not None and file_stamp(path) == stamp
+        else:
+            same = done.digest == digest_of(raw)
+        return (done, meta) if same else None
 
     def read(self, source_path: str) -> tuple[str, dict]:
         path = Path(source_path)
         is_page = path.relative_to(self._content_dir).parts[0] in self.settings["PAGE_PATHS"]
         model = PageMeta if is_page else ColumnMeta
-        found = self._unchanged(path, model)
+        found = self._validated(path, model)
         if found is None:
             raw = path.read_bytes()
-            found = self._validated(path, raw, model)
+            found = self._validated(path, model, raw)
         if found is None:
             display = display_path(path, self._content_dir)
             if self._md is None:

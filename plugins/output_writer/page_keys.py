@@ -278,18 +278,15 @@ class _KeyPlan:
 
     projected: tuple[tuple[str, Any], ...]
     whole: tuple[str, ...]
-
-    @functools.cached_property
-    def whole_names(self) -> frozenset[str]:
-        return frozenset(self.whole)
+    whole_names: frozenset[str]
 
 
 def _plan_of(hasher: ValueHasher, uses_of: Any) -> _KeyPlan:
     known = hasher.plans.get(id(uses_of))
     if known is None:
+        whole = tuple(sorted(n for n, u in uses_of.items() if u is None))
         known = hasher.plans[id(uses_of)] = _KeyPlan(
-            tuple((n, u) for n, u in uses_of.items() if u is not None),
-            tuple(sorted(n for n, u in uses_of.items() if u is None)))
+            tuple((n, u) for n, u in uses_of.items() if u is not None), whole, frozenset(whole))
         hasher.keep(uses_of)
     return known
 

@@ -328,7 +328,6 @@ def preload_uses(templates: Iterable[Any], cache_dir: Path) -> None:
 
 def _save_uses(path: Path, stored: dict[str, VariableUses | None]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob(f"{_STORE_PREFIX}*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)  # another theme's (or an older analysis')

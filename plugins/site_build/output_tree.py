@@ -231,7 +231,7 @@ def apply_to_output(staging: Path, final: Path) -> ApplyCount:
                 count.removed += 1
                 left -= 1
         # empty when every file went and every subfolder went: known without listing it again
-        # (a listing per folder was most of this walk's time at 10,000 columns)
+        # (a listing per folder added about a third to this walk at 10,000 columns)
         if (folder != final_prefix and not left
                 and all(os.path.join(folder, name) in emptied for name in dirs)):
             try:
