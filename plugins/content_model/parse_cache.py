@@ -4,10 +4,12 @@ One parse = the file's front-matter (with line numbers), its Markdown body rende
 and the plain-text facts derived from that HTML (word count, first paragraph). Validation
 and the Pelican reader both use this one result, so no file is parsed twice in a build.
 
-Results are kept in `<cache_dir>/<content folder key>.pickle`, keyed by the file's path as
-editors see it and the SHA-256 of its bytes, under a version key that changes with this
-package's code and the Markdown/YAML libraries: an edited file misses and is parsed again,
-a deleted file's entry is dropped at the next save, and an unreadable cache is ignored.
+Results are kept in `<cache_dir>/<content folder key>-NN.pickle` shards, keyed by the file's
+path as editors see it and the SHA-256 of its bytes, under a version key that changes with
+this package's code and the Markdown/YAML libraries: an edited file misses and is parsed
+again, a deleted file's entry is dropped at the next save, and an unreadable cache is ignored.
+A shard is a header, the pickled parses, then their HTML: parses loaded from a shard (or
+saved to one) point at their HTML there (`stored_html.StoredHtml`) instead of holding it.
 No Pelican here.
 """
 
@@ -18,6 +20,7 @@ import hashlib
 import logging
 import os
 import pickle
+import struct
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +36,7 @@ from .body_check import check_body
 from .errors import ContentError
 from .frontmatter import ParsedFile, parse_content_bytes
 from .inline_needles import use_needle_inline
+from .stored_html import ShardFile, StoredHtml, html_digest
 from .text import count_html_words, first_paragraph_text
 
 logger = logging.getLogger(__name__)
@@ -49,23 +53,44 @@ MARKDOWN_EXTENSIONS = [
 
 # Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN_FILES = 24
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 SHARDS = 32
+_SHARD_MAGIC = b"ridge-parses 5\n"
+_SHARD_HEADER = struct.Struct("<QQ")  # lengths of the pickle and of the HTML after it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FileParse:
     """Everything taken from one content file's bytes."""
 
     digest: str  # SHA-256 of the bytes parsed
     parsed: ParsedFile  # with an empty `body`: only its HTML and its check are needed later
-    html: str | None  # the body rendered by Markdown; None when the front-matter is unusable
+    # the body rendered by Markdown (the text, or where a cache file holds it: `html` reads
+    # either); None when the front-matter is unusable
+    body_html: str | StoredHtml | None
     word_count: int
     first_paragraph: str  # plain text of the first paragraph, cut for a standfirst
     body_problems: tuple[ContentError, ...] = ()  # `check_body` on the body
     # The file's own checks (schema, links, slug: see `validate.FileChecker`), done with the
     # parse when `parse_files` is given a checker, so an unchanged file is not checked again.
     checked: object = None
+
+    @property
+    def html(self) -> str | None:
+        body = self.body_html
+        return body.text() if type(body) is StoredHtml else body
+
+    def __eq__(self, other: object) -> bool:
+        """Equal parses hold the same values; the HTML compares as text, wherever it is kept."""
+        if type(other) is not FileParse:
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    __hash__ = None  # type: ignore[assignment]  # as the dataclass would have it
+
+    def _compared(self) -> tuple:
+        return (self.digest, self.parsed, self.html, self.word_count, self.first_paragraph, self.body_problems,
+                self.checked)
 
 
 def new_markdown() -> markdown.Markdown:
@@ -162,14 +187,33 @@ def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
 
 
 def _load_shard(path: Path, context: str | None) -> dict[tuple[str, str], FileParse]:
+    """A shard's parses, each pointing at its HTML in the shard file (opened once, kept open)."""
     try:
-        with path.open("rb") as handle:
-            stored = pickle.load(handle)
+        shard = ShardFile(path)
+        head = shard.read(0, len(_SHARD_MAGIC) + _SHARD_HEADER.size)
+        if not head.startswith(_SHARD_MAGIC):
+            return {}
+        pickle_length, html_length = _SHARD_HEADER.unpack_from(head, len(_SHARD_MAGIC))
+        html_start = len(head) + pickle_length
+        if os.fstat(shard.fd).st_size != html_start + html_length:
+            raise ValueError("truncated")
+        stored = pickle.loads(shard.read(len(head), pickle_length))
         if not (isinstance(stored, dict) and stored.get("version") == version_key()
                 and stored.get("context") == context):
             return {}
         entries = stored["entries"]
-        return entries if isinstance(entries, dict) else {}
+        if not isinstance(entries, dict):
+            return {}
+        for entry in entries.values():
+            span = entry.body_html
+            if type(span) is tuple:
+                offset, length, digest, has_image = span
+                if offset < 0 or length < 0 or offset + length > html_length:
+                    raise ValueError("an HTML span lies outside the file")
+                # the entry was made by this unpickling: nothing else has seen it yet
+                stored_html = StoredHtml(shard, html_start + offset, length, digest, has_image)
+                object.__setattr__(entry, "body_html", stored_html)
+        return entries
     except Exception as exc:  # any damage means "no cache", never a failed build
         logger.warning("ignoring unreadable content cache %s (%s)", path, exc)
         return {}
@@ -188,17 +232,44 @@ def load_cache(cache_file: Path | None, context: str | None = None) -> dict[tupl
     return entries
 
 
-def _write_atomically(path: Path, payload: object) -> None:
-    # a crash leaves the old file or the new one, never half of one
+def _write_shard(path: Path, context: str | None, entries: dict[tuple[str, str], FileParse]) -> None:
+    """Write one shard atomically (a crash leaves the old file or the new one), then point
+    `entries` at their HTML in it, so the text they held can go."""
+    spans: dict[tuple[str, str], tuple[int, int, bytes, bool]] = {}
+    html: list[bytes] = []
+    offset = 0
+    for key, entry in entries.items():
+        body = entry.body_html
+        if body is None:
+            continue
+        if type(body) is StoredHtml:
+            data, digest, has_image = body.file.read(body.offset, body.length), body.digest, body.has_image
+        else:
+            data = body.encode("utf-8", "surrogatepass")
+            digest, has_image = html_digest(data), b"<img" in data
+        spans[key] = (offset, len(data), digest, has_image)
+        html.append(data)
+        offset += len(data)
+    pickled = {key: replace(entry, body_html=spans.get(key)) for key, entry in entries.items()}
+    payload = pickle.dumps({"version": version_key(), "context": context, "entries": pickled},
+                           protocol=pickle.HIGHEST_PROTOCOL)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with partial.open("wb") as handle:
-        pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        handle.write(_SHARD_MAGIC + _SHARD_HEADER.pack(len(payload), offset))
+        handle.write(payload)
+        handle.writelines(html)
+    shard = ShardFile(partial)  # opened before the rename: the very bytes just written
     os.replace(partial, path)
+    html_start = len(_SHARD_MAGIC) + _SHARD_HEADER.size + len(payload)
+    for key, (start, length, digest, has_image) in spans.items():
+        object.__setattr__(entries[key], "body_html", StoredHtml(shard, html_start + start, length, digest, has_image))
 
 
 def save_cache(cache_file: Path, entries: dict[tuple[str, str], FileParse],
                before: dict[tuple[str, str], FileParse] | None = None, context: str | None = None) -> None:
-    """Write the shards whose entries differ from `before` (all when not given); failures only warn."""
+    """Write the shards whose entries differ from `before` (all when not given); failures only warn.
+
+    The entries of the shards written point at their HTML in the new files afterwards."""
     shards: dict[int, dict] = {index: {} for index in range(SHARDS)}
     for key, value in entries.items():
         shards[shard_of(key[0])][key] = value
@@ -212,7 +283,7 @@ def save_cache(cache_file: Path, entries: dict[tuple[str, str], FileParse],
             if before is not None and shard.keys() == old[index] and (shard or not path.exists()):
                 continue
             if shard:
-                _write_atomically(path, {"version": version_key(), "context": context, "entries": shard})
+                _write_shard(path, context, shard)
             else:
                 path.unlink(missing_ok=True)
     except OSError as exc:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pelican.readers import BaseReader
+from pelican import generators as pelican_generators
+from pelican.readers import BaseReader, find_empty_alt
 from pelican.urlwrappers import Author, Category, Tag
 
 from .catalog import Catalog, display_path, load_catalog
@@ -12,6 +13,7 @@ from .dates import reference_time, site_timezone
 from .errors import ContentErrors
 from .parse_cache import MARKDOWN_EXTENSIONS, FileParse, digest_of, new_markdown, parse_bytes
 from .schema import ColumnMeta, PageMeta, validate_model
+from .stored_html import HtmlFromCache, StoredHtml
 from .text import reading_minutes
 from .validate import SiteIndex, file_stamp
 
@@ -92,7 +94,19 @@ class ColumnReader(BaseReader):
             reading_time=reading_minutes(done.word_count),
             standfirst=meta.summary or done.first_paragraph,
         )
+        body = done.body_html
+        if type(body) is StoredHtml and not is_page and self._articles_read_stored_html():
+            if body.has_image:  # Pelican's own check, which it skips for the empty string
+                find_empty_alt(body.text(), str(path))
+            return HtmlFromCache(body), metadata
         return done.html, metadata
+
+    def _articles_read_stored_html(self) -> bool:
+        """Whether the article Pelican is about to make keeps a pointer to its HTML in the
+        content cache (stored_html.py) instead of the text. Not when Pelican itself would
+        work on the text: typogrify, or its own content cache, which pickles what readers return."""
+        return (getattr(pelican_generators.Article, "reads_stored_html", False)
+                and not self.settings.get("TYPOGRIFY") and not self.settings.get("CACHE_CONTENT"))
 
     def column_metadata(self, meta: ColumnMeta, path: Path) -> dict:
         settings = self.settings

@@ -24,7 +24,7 @@ from content_model import content_validation
 from content_model.dates import reference_time, site_timezone
 from pelican import signals
 
-from .placement import place_block
+from .placement import BlockSplice, insertion_offset, place_block
 from .selection import select_for_article
 from .settings import CtaSettings
 from .variants import check_column_overrides, check_targets, load_variants
@@ -70,6 +70,7 @@ def place_in_articles(generator) -> None:
     template = generator.env.get_template("_cta.html")
     siteurl = generator.settings.get("SITEURL", "")
     changed = set()
+    blocks: dict[str, str] = {}  # columns showing the same variant share one block string
     for article in [*generator.articles, *generator.translations, *generator.drafts]:
         variant = select_for_article(variants, article, now)
         article.cta_variant = variant
@@ -77,7 +78,12 @@ def place_in_articles(generator) -> None:
         if variant is None:
             continue
         block = template.render(cta=variant, cta_where="column", SITEURL=siteurl)
-        article._content = place_block(article._content or "", block, variant.placement)
+        block = blocks.setdefault(block, block)
+        html = article._content or ""
+        if hasattr(article, "edit_html"):  # the HTML stays in the content cache until read
+            article.edit_html(BlockSplice(block, insertion_offset(html, variant.placement)))
+        else:
+            article._content = place_block(html, block, variant.placement)
         if cta_settings.feed_footer:
             article.cta_feed_footer = template.render(cta=variant, cta_where="footer", SITEURL=siteurl).strip()
         changed.add(id(article))

@@ -7,6 +7,7 @@ renderer wrote stays byte for byte.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from .variants import Placement
@@ -66,6 +67,23 @@ def insertion_offset(html: str, placement: Placement) -> int:
 
 def place_block(html: str, block: str, placement: Placement) -> str:
     """`html` with `block` inserted at `placement`, each on its own line."""
-    offset = insertion_offset(html, placement)
+    return splice_block(html, block, insertion_offset(html, placement))
+
+
+def splice_block(html: str, block: str, offset: int) -> str:
+    """`html` with `block` inserted at `offset`, each on its own line."""
     before, after = html[:offset].rstrip("\n"), html[offset:].lstrip("\n")
     return "\n".join(part for part in (before, block.strip(), after) if part)
+
+
+@dataclass(frozen=True)
+class BlockSplice:
+    """`splice_block` as a value: an edit an article applies to its HTML whenever the HTML is
+    read (content_model.stored_html), its fields saying what it does (page keys hash them).
+    The offset is worked out once, by `insertion_offset`, on the HTML the edit applies to."""
+
+    block: str
+    offset: int
+
+    def __call__(self, html: str) -> str:
+        return splice_block(html, self.block, self.offset)

@@ -79,12 +79,17 @@ _PELICAN_METHODS = ("get_content", "_update_content", "content")
 _plain_html_classes: dict[type, bool] = {}
 
 
+def _same_as_pelican(method: object, name: str) -> bool:
+    # content_model.stored_html's get_content is Pelican's without the memo
+    return method is Content.__dict__[name] or getattr(method, "same_as_pelican", False) is True
+
+
 def _reads_plain_html(cls: type) -> bool:
     """True when `cls.content` is Pelican's own: `_update_content(_content)`, memoized."""
     known = _plain_html_classes.get(cls)
     if known is None:
         known = _plain_html_classes[cls] = issubclass(cls, Content) and not hasattr(cls, "_get_content") and all(
-            inspect.getattr_static(cls, name) is Content.__dict__[name] for name in _PELICAN_METHODS)
+            _same_as_pelican(inspect.getattr_static(cls, name), name) for name in _PELICAN_METHODS)
     return known
 
 

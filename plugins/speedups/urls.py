@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from content_model.stored_html import HtmlReadFromCache
 from pelican import contents
 
 
@@ -44,8 +45,9 @@ class _RemembersSourcePath:
 
 
 # Same class names as Pelican's: `Content._expand_settings` picks the URL setting by name.
-class ReadArticle(_RemembersSourcePath, contents.Article):
-    """What the articles generator makes while it reads (see `generator._linear_reading`)."""
+class ReadArticle(HtmlReadFromCache, _RemembersSourcePath, contents.Article):
+    """What the articles generator makes while it reads (see `generator._linear_reading`);
+    its HTML stays in the content cache's file until read (content_model.stored_html)."""
 
 
 ReadArticle.__name__ = "Article"

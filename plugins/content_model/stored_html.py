@@ -1,0 +1,131 @@
+"""Column HTML left in the content cache's files and read when asked for, never held by the build.
+
+At 10,000 columns the bodies' HTML is 75 MB, and a build reads most of it only in passing
+(links, related text) and renders it for a few pages after an edit. A parse kept in a cache
+shard (parse_cache.py) points at its HTML in that file (`StoredHtml`: an open file, an
+offset, a length); `text()` reads it with `pread` (a few microseconds from the page cache).
+The file is opened once and stays open while anything points into it, so replacing a shard
+(always by `os.replace`, never in place) or removing the cache does not change what an open
+build reads.
+
+Pelican makes an article as `Article(content, ...)` from what the reader returns, so the reader
+hands over an `HtmlFromCache`: an empty string (Pelican tests `if content:` before looking
+for images without alt text, which the reader does itself) carrying the `StoredHtml`. A content
+class with `HtmlReadFromCache` mixed in keeps only that pointer, and edits to the HTML
+(`edit_html`, e.g. the membership block) are applied each time the HTML is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+DIGEST_SIZE = 16
+
+
+def html_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
+
+
+class ShardFile:
+    """A cache file opened for reading; closed when the last `StoredHtml` into it goes."""
+
+    __slots__ = ("fd", "path")
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+
+    def read(self, offset: int, length: int) -> bytes:
+        data = os.pread(self.fd, length, offset)
+        if len(data) != length:
+            raise OSError(f"content cache file {self.path} is shorter than when it was opened")
+        return data
+
+    def __del__(self) -> None:
+        try:
+            os.close(self.fd)
+        except (OSError, AttributeError):
+            pass
+
+
+def _stored_html(digest: bytes) -> None:
+    raise RuntimeError("a StoredHtml is never unpickled: it points into a file opened by one process")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHtml:
+    """One column's HTML: `length` UTF-8 bytes at `offset` of `file`, and their digest."""
+
+    file: ShardFile
+    offset: int
+    length: int
+    digest: bytes
+    has_image: bool  # an `<img` occurs: only then is the text scanned for empty alt texts
+
+    def text(self) -> str:
+        return self.file.read(self.offset, self.length).decode("utf-8", "surrogatepass")
+
+    def __reduce__(self) -> tuple[Callable, tuple[bytes]]:
+        # What the page keys hash (output_writer.page_keys pickles an article's fields): the
+        # HTML's digest, not where the file happens to hold it.
+        return _stored_html, (self.digest,)
+
+
+class HtmlFromCache(str):
+    """What the reader returns as a column's content: "" to Pelican, the `StoredHtml` to us."""
+
+    def __new__(cls, stored: StoredHtml) -> HtmlFromCache:
+        made = super().__new__(cls, "")
+        made.stored = stored
+        return made
+
+    def __reduce__(self) -> tuple[Callable, tuple[bytes]]:
+        return _stored_html, (self.stored.digest,)
+
+
+def html_text(content: Any) -> Any:
+    """The HTML a reader's content stands for (the text itself for anything but HtmlFromCache)."""
+    return content.stored.text() if type(content) is HtmlFromCache else content
+
+
+class HtmlReadFromCache:
+    """Mixin for a Pelican content class: `_content` is read from the cache file on each access.
+
+    Assigning a plain string (as Pelican's `__init__` and any plugin may) keeps that string, as
+    Pelican would; assigning an `HtmlFromCache` keeps only its pointer. `get_content` is
+    Pelican's, without the memo that would keep every rendered body alive to the end.
+    """
+
+    reads_stored_html = True  # the reader hands this class HtmlFromCache (content_model.reader)
+
+    @property
+    def _content(self) -> str | None:
+        state = self.__dict__
+        source = state.get("_html_source")
+        html = source.text() if type(source) is StoredHtml else source
+        for edit in state.get("_html_edits", ()):
+            html = edit(html or "")
+        return html
+
+    @_content.setter
+    def _content(self, value: str | None) -> None:
+        state = self.__dict__
+        state["_html_source"] = value.stored if type(value) is HtmlFromCache else value
+        state.pop("_html_edits", None)
+
+    def edit_html(self, edit: Callable[[str], str]) -> None:
+        """Apply `edit` to the HTML whenever it is read: the same as `self._content =
+        edit(self._content or "")`, without holding the result. `edit` should be a value with
+        fields (a dataclass), so page keys see what it does."""
+        state = self.__dict__
+        state["_html_edits"] = (*state.get("_html_edits", ()), edit)
+
+    def get_content(self, siteurl: str) -> str:
+        content = self._get_content() if hasattr(self, "_get_content") else self._content
+        return self._update_content(content, siteurl)
+
+    get_content.same_as_pelican = True  # type: ignore[attr-defined]  # for feeds.content_html

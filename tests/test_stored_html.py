@@ -1,0 +1,160 @@
+"""Column HTML stays in the content cache's files: articles point at it and read it on demand."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from conftest import build
+from content_model.parse_cache import new_markdown, parse_bytes, parse_files, shard_files
+from content_model.reader import ColumnReader
+from content_model.stored_html import HtmlFromCache, StoredHtml, html_text
+from content_model.validate import content_files, validate_content
+from cta.placement import BlockSplice
+from output_writer.page_keys import ValueHasher
+from pelican import contents, signals
+from pelican.settings import DEFAULT_CONFIG
+from speedups.generator import _linear_reading
+from speedups.urls import ReadArticle
+from test_speed_read_cache import TZ, write_columns
+
+SETTINGS = {**DEFAULT_CONFIG, "PATH": "", "TIMEZONE": "Asia/Tbilisi", "PAGE_PATHS": ["pages"]}
+
+
+def fresh_html(path: Path, display: str) -> str:
+    return parse_bytes(path.read_bytes(), display, new_markdown()).html
+
+
+def test_parses_point_into_the_cache_after_saving_and_after_loading(tmp_path):
+    files = write_columns(tmp_path / "content", 30)
+    cache = tmp_path / "cache" / "parsed.pickle"
+    for run in ("first", "second"):
+        results = parse_files(files, cache, workers=2)
+        for path, display in files:
+            body = results[path].body_html
+            assert type(body) is StoredHtml, f"{run} build holds the text of {display}"
+            assert results[path].html == fresh_html(path, display)
+    without_cache = parse_files(files[:3], None, workers=1)
+    assert all(type(done.body_html) is str for done in without_cache.values())
+
+
+def test_a_rewritten_shard_leaves_earlier_pointers_reading_the_old_bytes(tmp_path):
+    files = write_columns(tmp_path / "content", 30)
+    cache = tmp_path / "cache" / "parsed.pickle"
+    before = parse_files(files, cache, workers=1)
+    old_html = {path: before[path].html for path, _ in files}
+    edited = files[4][0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA **new** ending.\n", encoding="utf-8")
+    after = parse_files(files, cache, workers=1)  # rewrites the edited file's shard by os.replace
+    assert "<strong>new</strong>" in after[edited].html
+    assert all(before[path].html == old_html[path] for path, _ in files)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garble"])
+def test_a_damaged_shard_is_parsed_again(tmp_path, damage, caplog):
+    files = write_columns(tmp_path / "content", 30)
+    cache = tmp_path / "cache" / "parsed.pickle"
+    parse_files(files, cache, workers=1)
+    for shard in shard_files(cache):
+        data = shard.read_bytes()
+        shard.write_bytes(data[:-40] if damage == "truncate" else data[:20] + b"\x00" * 40 + data[60:])
+    with caplog.at_level(logging.WARNING):
+        results = parse_files(files, cache, workers=1)
+    assert "ignoring unreadable content cache" in caplog.text
+    assert all(results[path].html == fresh_html(path, display) for path, display in files)
+
+
+def read_as_pelican_would(reader: ColumnReader, path: Path):
+    with _linear_reading():  # what the articles generator does while it reads
+        content, metadata = reader.read(str(path))
+    return content, metadata
+
+
+def test_reader_hands_articles_a_pointer_and_they_read_the_same_html(content_copy, tmp_path):
+    cache = tmp_path / "parsed.pickle"
+    parses = parse_files(content_files(content_copy), cache)
+    parses = parse_files(content_files(content_copy), cache)  # loaded from the shards
+    index, errors = validate_content(content_copy, TZ, parses)
+    assert errors == []
+    reader = ColumnReader({**SETTINGS, "PATH": str(content_copy)})
+    reader.use_index(index)
+    path = next(p for p in index.models if "columns" in p.parts)
+    expected = index.parses[path].html
+    content, metadata = read_as_pelican_would(reader, path)
+    assert type(content) is HtmlFromCache and content == "" and html_text(content) == expected
+    article = ReadArticle(content, metadata, settings=SETTINGS, source_path=str(path))
+    assert article._content == expected
+    assert not any(isinstance(value, str) and len(value) > 200 for value in vars(article).values())
+    plain = contents.Article(expected, metadata, settings=SETTINGS, source_path=str(path))
+    assert article.content == plain.content
+    # an edit applies on every read and is not stored as text
+    article.edit_html(BlockSplice("<aside>Join us</aside>", 0))
+    assert article._content == "<aside>Join us</aside>\n" + expected.lstrip("\n")
+    assert article.content.startswith("<aside>Join us</aside>")
+    # assigning a string replaces pointer and edits, as for a stock article
+    article._content = "<p>Replaced.</p>"
+    assert article._content == article.content == "<p>Replaced.</p>"
+    # pages, and stock articles, get the text
+    assert type(reader.read(str(path))[0]) is str
+
+
+def test_a_stock_pelican_article_class_gets_text(content_copy, tmp_path):
+    parses = parse_files(content_files(content_copy), tmp_path / "parsed.pickle")
+    index, _ = validate_content(content_copy, TZ, parses)
+    reader = ColumnReader({**SETTINGS, "PATH": str(content_copy), "TYPOGRIFY": True})
+    reader.use_index(index)
+    path = next(p for p in index.models if "columns" in p.parts)
+    content, _ = read_as_pelican_would(reader, path)  # typogrify works on the text: no pointer
+    assert type(content) is str and content == index.parses[path].html
+
+
+def test_page_keys_hash_the_html_not_where_it_lies(tmp_path):
+    files = write_columns(tmp_path / "content", 2)
+    first = parse_files(files, tmp_path / "a" / "parsed.pickle", workers=1)
+    second = parse_files(files, tmp_path / "b" / "parsed.pickle", workers=1)
+
+    def article(done):
+        made = ReadArticle(HtmlFromCache(done.body_html), {"title": "T", "slug": "t"}, settings=SETTINGS)
+        return ValueHasher().digest(made)
+
+    one, other = (files[0][0], files[1][0])
+    assert first[one].body_html.file is not second[one].body_html.file
+    assert article(first[one]) == article(second[one])
+    assert article(first[one]) != article(first[other])
+
+
+def test_built_site_articles_hold_no_html_and_empty_alt_is_still_reported(content_copy, tmp_path, caplog):
+    column = next((content_copy / "columns").rglob("*.md"))
+    column.write_text(column.read_text(encoding="utf-8") + "\n![](/images/missing-alt.png)\n", encoding="utf-8")
+    seen = []
+
+    def inspect(generators):
+        for generator in generators:
+            for item in getattr(generator, "articles", ()):
+                seen.append((type(vars(item).get("_html_source")), "_content" in vars(item),
+                             "<p>" in (item._content or "")))
+
+    signals.all_generators_finalized.connect(inspect)
+    try:
+        with caplog.at_level(logging.WARNING):
+            first = build(tmp_path / "out", content_copy, CACHE_ROOT=str(tmp_path / "cache"))
+        first_report = caplog.text
+        column.write_text(column.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+        second = build(tmp_path / "out", content_copy, CACHE_ROOT=str(tmp_path / "cache"))
+    finally:
+        signals.all_generators_finalized.disconnect(inspect)
+    assert first.ok and second.ok, first.errors + second.errors
+    assert seen and all(kind is StoredHtml and not held and has_text for kind, held, has_text in seen)
+    assert "Empty alt attribute for image missing-alt.png" in first_report
+
+
+def test_shard_files_stay_open_only_while_pointed_at(tmp_path):
+    files = write_columns(tmp_path / "content", 30)
+    cache = tmp_path / "cache" / "parsed.pickle"
+    opened_before = len(os.listdir("/proc/self/fd"))
+    results = parse_files(files, cache, workers=1)
+    assert len(os.listdir("/proc/self/fd")) > opened_before
+    del results
+    assert len(os.listdir("/proc/self/fd")) == opened_before
