@@ -124,3 +124,28 @@ def test_the_stage_never_holds_every_items_entries(tmp_path):
         tracemalloc.stop()
     assert all_entries > 20_000_000
     assert peak < all_entries / 4
+
+
+def test_a_warm_stage_reads_each_items_html_and_lets_it_go(tmp_path):
+    """Articles read their HTML from the content cache on demand (content_model.stored_html):
+    keeping every item's key must not keep every item's HTML."""
+    columns = generate_columns(200, seed=7)
+    made_on_read = type("StoredColumn", (type(columns[0]),), {
+        "content": property(lambda self: "".join([self.__dict__["content"]] * 12))})
+    for column in columns:
+        column.__class__ = made_on_read
+    settings = _settings(tmp_path)
+    ids = resolve_ids(columns, IdRegistry.load(settings.id_registry), settings)
+    in_feeds = {id(c): c for entry in plan_feeds(columns, [], ids, settings) for c in entry.contents}
+    all_html = sum(len(c.content) for c in in_feeds.values())
+    write_all_feeds(columns, [], settings, tmp_path / "out", tmp_path / "content", dt.UTC, cache_dir=tmp_path / "cache")
+    tracemalloc.start()
+    try:
+        report = write_all_feeds(columns, [], settings, tmp_path / "out", tmp_path / "content", dt.UTC,
+                                 cache_dir=tmp_path / "cache")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.feeds_kept == report.feeds and report.feeds > 0  # every item's key was worked out
+    assert all_html > 5_000_000
+    assert peak < all_html / 4

@@ -291,7 +291,7 @@ def spec_paths(spec: FeedSpec) -> list[str]:
 
 
 class _Job:
-    """Items' sources, keys and entries for one build, each made at most once.
+    """Items' sources, keys and entries for one build, each key and entry made at most once.
 
     All in this process. Forked workers, as the page writer uses, cost more than they save
     here: a child pays a copy-on-write page fault for nearly every object it reads (even
@@ -304,22 +304,35 @@ class _Job:
         self.settings, self.content_dir, self.tz, self.footer_for = settings, content_dir, tz, footer_for
         self.html_of, self.ids = html_of, ids
         self.terms = Terms(settings.site_url)
+        # Sources kept for the whole build hold no HTML (`html` is ""): each item's HTML is
+        # read when its key or entry is made, and let go (at 10,000 columns the HTML of every
+        # item some feed lists is ~50 MB).
         self.sources: dict[int, ItemSource] = {}
         self.keys: dict[int, bytes] = {}  # by id(content)
         self.entries_made = 0
 
+    def full_source(self, content: object) -> ItemSource:
+        """The item's source with its HTML, read afresh (and its key noted on the first read)."""
+        found = read_source(content, self.ids[id(content)], self.settings, self.content_dir, self.tz,
+                            self.footer_for, self.terms, self.html_of)
+        if id(content) not in self.sources:
+            self.keys[id(content)] = found.key()
+            self.sources[id(content)] = found._replace(html="")
+        return found
+
     def source(self, content: object) -> ItemSource:
+        """The item's source without its HTML."""
         found = self.sources.get(id(content))
         if found is None:
-            found = self.sources[id(content)] = read_source(
-                content, self.ids[id(content)], self.settings, self.content_dir, self.tz, self.footer_for,
-                self.terms, self.html_of)
+            self.full_source(content)
+            found = self.sources[id(content)]
         return found
 
     def key(self, content: object) -> bytes:
         found = self.keys.get(id(content))
         if found is None:
-            found = self.keys[id(content)] = self.source(content).key()
+            self.source(content)
+            found = self.keys[id(content)]
         return found
 
     def make_feeds(self, entries: list[FeedPlanEntry], place: OutputPlace, clock: _Clock) -> list[list[str]]:
@@ -349,7 +362,7 @@ class _Job:
             if key in store:
                 made.append(store.entry(key))
                 continue
-            xml = serializer.entry(item_from_source(self.source(content), self.settings, self.content_dir))
+            xml = serializer.entry(item_from_source(self.full_source(content), self.settings, self.content_dir))
             if uses[key] > 1:  # another feed needs it: keep it, out of memory
                 store.add(key, xml)
             made.append(xml)
@@ -359,7 +372,7 @@ class _Job:
         sources = [self.source(c) for c in entry.contents]
         json_items = None
         if entry.spec.json_path:
-            json_items = [item_from_source(source, self.settings, self.content_dir) for source in sources]
+            json_items = [item_from_source(self.full_source(c), self.settings, self.content_dir) for c in entry.contents]
         documents = feed_documents(entry.spec, max(source.updated for source in sources), xml, self.settings,
                                    json_items)
         paths = []
