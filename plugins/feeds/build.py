@@ -372,7 +372,8 @@ class _Job:
         sources = [self.source(c) for c in entry.contents]
         json_items = None
         if entry.spec.json_path:
-            json_items = [item_from_source(self.full_source(c), self.settings, self.content_dir) for c in entry.contents]
+            json_items = [item_from_source(self.full_source(content), self.settings, self.content_dir)
+                          for content in entry.contents]
         documents = feed_documents(entry.spec, max(source.updated for source in sources), xml, self.settings,
                                    json_items)
         paths = []

@@ -176,7 +176,9 @@ def tokenise(texts: Sequence[tuple[str, str]], vocab: list[str] | None = None) -
     vocab = [] if vocab is None else vocab
     number = dict(zip(vocab, range(len(vocab)), strict=True))
     workers = worker_count(len(texts))
-    shares = map_shares(_tokenise, texts, workers)
+    # the parent only gathers: tokenising's temporaries (the term folder's memo, each share's
+    # numbering) would otherwise stay in the build's memory (and its peak) to the end
+    shares = map_shares(_tokenise, texts, workers, parent_works=False)
     lengths = np.zeros(len(texts), dtype=np.int64)
     for share, (_, share_lengths, _, _) in enumerate(shares):
         lengths[share::workers] = share_lengths

@@ -98,6 +98,17 @@ def _normalised(raw: np.ndarray) -> np.ndarray:
     return raw / norm[:, None]
 
 
+def document_frequencies(matrix: TermMatrix) -> np.ndarray:
+    """How many rows hold each term (each term is in a row's entries at most once).
+
+    In chunks: `np.bincount` turns its input into 8-byte integers, a 32 MB copy of the
+    4M entries of 10,000 columns at once."""
+    df = np.zeros(len(matrix.vocab), dtype=np.int64)
+    for start in range(0, len(matrix.ids), _ENTRIES_PER_CHUNK):
+        df += np.bincount(matrix.ids[start:start + _ENTRIES_PER_CHUNK], minlength=len(matrix.vocab))
+    return df
+
+
 def _chunks(indptr: np.ndarray) -> list[tuple[int, int]]:
     """Row ranges [first, last) of about `_ENTRIES_PER_CHUNK` entries each (at least one row)."""
     rows = len(indptr) - 1
@@ -217,7 +228,7 @@ def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, post
     row's text `keys`, only rows whose text or terms' document frequencies changed are weighed.
     """
     n = len(matrix)
-    df = np.bincount(matrix.ids, minlength=len(matrix.vocab))
+    df = document_frequencies(matrix)
     max_df = n * max_df_ratio if n >= 20 else n
     has_idf = (df >= 2) & (df <= max_df)
     # terms with an IDF, in string order: (weight, term) ties go to the greater term

@@ -21,12 +21,18 @@ def worker_count(items: int, workers: int | None = None) -> int:
     return workers if hasattr(os, "fork") else 1
 
 
-def map_shares(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], workers: int) -> list[Any]:
-    """[work(items[0::workers]), work(items[1::workers]), ...], the shares after the first in children."""
+def map_shares(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], workers: int,
+               parent_works: bool = True) -> list[Any]:
+    """[work(items[0::workers]), work(items[1::workers]), ...], the shares after the first in children.
+
+    With `parent_works` False every share goes to a child and this process only waits: for work
+    whose temporaries are large, so they never add to this process's memory (a share's result
+    still comes back here).
+    """
     if workers <= 1:
         return [work(items)]
     children: list[tuple[int, int, int]] = []
-    for share in range(1, workers):
+    for share in range(0 if not parent_works else 1, workers):
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: do its share, send it back, leave without cleanup handlers
@@ -40,7 +46,7 @@ def map_shares(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], worke
             os._exit(code)
         os.close(write_end)
         children.append((share, pid, read_end))
-    results: list[Any] = [work(items[0::workers])]
+    results: list[Any] = [work(items[0::workers])] if parent_works else []
     for share, pid, read_end in children:
         with os.fdopen(read_end, "rb") as pipe:
             try:  # straight from the pipe: no copy of the whole payload is held besides the result

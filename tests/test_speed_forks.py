@@ -1,0 +1,37 @@
+"""site_build.forks: shares in forked children, in order, the parent's share optional."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from related.cache import TermMatrix, tokenise
+from related.tokens import TermFolder, term_counts
+from related.vectors import document_frequencies
+from site_build.forks import map_shares
+
+
+def test_shares_come_back_in_order_and_the_parent_can_stay_idle():
+    items = list(range(10))
+    pids = map_shares(lambda share: [os.getpid(), list(share)], items, 3, parent_works=False)
+    assert [share for _, share in pids] == [items[0::3], items[1::3], items[2::3]]
+    assert os.getpid() not in {pid for pid, _ in pids} and len({pid for pid, _ in pids}) == 3
+    with_parent = map_shares(lambda share: [os.getpid(), list(share)], items, 3)
+    assert with_parent[0][0] == os.getpid() and [s for _, s in with_parent] == [s for _, s in pids]
+
+
+def test_tokenising_in_children_gives_each_texts_own_counts():
+    texts = [(f"Title {i}", " ".join(f"word{(i * 7 + k) % 997} shared" for k in range(60))) for i in range(900)]
+    matrix = tokenise(texts)  # 900 texts: two children, the parent only gathers
+    assert len(matrix) == 900
+    for row in range(0, 900, 37):
+        assert matrix.row(row) == dict(term_counts(*texts[row], TermFolder()))
+
+
+def test_document_frequencies_count_rows_per_term():
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(0, 40, 3000)
+    indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    ids = np.concatenate([rng.choice(5000, size=n, replace=False) for n in lengths]).astype(np.int32)
+    matrix = TermMatrix([f"t{i}" for i in range(5000)], indptr, ids, np.ones(len(ids), dtype=np.int32))
+    assert np.array_equal(document_frequencies(matrix), np.bincount(ids, minlength=5000))
