@@ -153,3 +153,46 @@ def test_compact_keeps_every_row_over_only_the_terms_used(monkeypatch, chunk):
     full = TermMatrix(["a", "b"], np.array([0, 2], dtype=np.int64), np.array([1, 0], dtype=np.int32),
                       np.array([1, 1], dtype=np.int32))
     assert full.compact() is full  # every term used: nothing to drop
+
+
+def _mapped_rss_kb(path) -> int:
+    """Resident kB of this process's mappings of `path` (/proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5 and ":" in fields[3]:  # a mapping's first line
+            inside = len(fields) >= 6 and fields[5] == str(path)
+        elif inside and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total
+
+
+def test_a_loaded_matrix_is_read_from_the_mapped_file_and_its_pages_are_handed_back(tmp_path):
+    import numpy as np
+    from related.cache import TermMatrix, _load_mapped, save_matrix, take_stacked
+
+    rng = np.random.default_rng(11)
+    lengths = rng.integers(100, 400, 4000)
+    indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    ids = rng.integers(0, 50_000, int(indptr[-1])).astype(np.int32)
+    counts = rng.integers(1, 9, int(indptr[-1])).astype(np.int32)
+    original = TermMatrix([f"t{i}" for i in range(50_000)], indptr, ids, counts)
+    path = tmp_path / "terms.marshal"
+    keys = [i.to_bytes(16, "little") for i in range(4000)]
+    save_matrix(path, keys, original)
+    assert path.stat().st_size > 8_000_000
+    loaded_keys, loaded, mapped = _load_mapped(path)
+    assert loaded_keys == keys
+    assert _mapped_rss_kb(path) < 1024  # checked, then handed back
+    # one row replaced, the rest copied from the mapping: pages go back as they are copied
+    edited = TermMatrix(loaded.vocab, np.array([0, 2], dtype=np.int64), np.array([5, 7], dtype=np.int32),
+                        np.array([1, 2], dtype=np.int32))
+    rows = np.r_[np.arange(0, 2000), 4000, np.arange(2001, 4000)]
+    released = []
+    result = take_stacked([loaded, edited], rows, lambda m, low, high: (released.append((m is loaded, low, high)),
+                                                                          mapped.release(m, low, high)))
+    assert _mapped_rss_kb(path) < 1024
+    assert sum(high - low for is_loaded, low, high in released if is_loaded) == len(ids) - int(lengths[2000])
+    assert result.row(2000) == {"t5": 1, "t7": 2}
+    for row in (0, 1999, 2001, 3999):
+        assert result.row(row) == original.row(row) == loaded.row(row)

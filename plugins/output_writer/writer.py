@@ -22,6 +22,7 @@ from typing import Any
 import pelican.writers as pelican_writers
 from pelican.plugins import signals
 from pelican.writers import FileOverwriteFailedError, Writer
+from site_build.memory import return_free_memory
 from site_build.output_tree import write_if_changed
 from site_build.session import session_of
 
@@ -176,6 +177,7 @@ class ChangedOnlyWriter(Writer):
         workers = self.options.workers or os.cpu_count() or 1
         jobs, kept = unchanged.split(list(self._jobs.values()), workers)
         self._jobs.clear()
+        return_free_memory()  # what the page keys' hashing freed, before the render workers fork
         if session:
             session.progress(f"rendering {len(jobs)} pages with {min(workers, max(1, len(jobs)))} processes"
                              f" ({kept} unchanged pages kept)")

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import mmap
 import os
 import tempfile
 from array import array
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 from itertools import filterfalse
 from pathlib import Path
 
@@ -33,6 +36,7 @@ _MAGIC = b"ridge-related-terms 3\n"
 _DIGEST_SIZE = 32
 _KEY_SIZE = 16
 _INDEX_CHUNK = 1 << 19
+_CHECK_PIECE = 1 << 22  # bytes checksummed (then released) at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +82,15 @@ class TermMatrix:
         return TermMatrix(vocab, self.indptr, ids, self.counts)
 
 
-def take_stacked(matrices: Sequence[TermMatrix], rows: np.ndarray) -> TermMatrix:
+def take_stacked(matrices: Sequence[TermMatrix], rows: np.ndarray,
+                 release: Callable[[TermMatrix, int, int], None] | None = None) -> TermMatrix:
     """The rows `rows` (repeats allowed) of `matrices` stacked, without stacking them.
 
     Row r of the stack is row r of the first matrix, then the second's rows follow, and so
     on; the vocabulary is the last one's (each extends the one before). Runs of consecutive
     rows are copied as slices, so nothing the size of every entry is made besides the result.
+    `release(matrix, low, high)` is told each time entries low..high-1 of a matrix are copied
+    (a matrix mapped from the cache file hands those pages back: `_MappedFile`).
     """
     rows = np.asarray(rows, dtype=np.int64)
     offsets = np.cumsum([0] + [len(matrix) for matrix in matrices])
@@ -106,8 +113,12 @@ def take_stacked(matrices: Sequence[TermMatrix], rows: np.ndarray) -> TermMatrix
         first = int(rows[start]) - int(offsets[which])
         low, high = int(matrix.indptr[first]), int(matrix.indptr[first + end - start])
         out = int(indptr[start])
-        ids[out:out + high - low] = matrix.ids[low:high]
-        counts[out:out + high - low] = matrix.counts[low:high]
+        for piece in range(low, high, _INDEX_CHUNK):
+            piece_end = min(high, piece + _INDEX_CHUNK)
+            ids[out + piece - low:out + piece_end - low] = matrix.ids[piece:piece_end]
+            counts[out + piece - low:out + piece_end - low] = matrix.counts[piece:piece_end]
+            if release is not None:
+                release(matrix, piece, piece_end)
     return TermMatrix(matrices[-1].vocab, indptr, ids, counts)
 
 
@@ -140,10 +151,6 @@ def text_key(title: str, text: str) -> bytes:
     return hashlib.blake2b(data, digest_size=_KEY_SIZE).digest()
 
 
-def _checksum(payload: bytes, version: bytes) -> bytes:
-    return hashlib.blake2b(payload, key=version, digest_size=_DIGEST_SIZE).digest()
-
-
 def _tokenise(share: Sequence[tuple[str, str]]) -> list:
     """Term counts of `share` as [vocabulary, row lengths, term ids, counts] (plain data for a pipe).
 
@@ -167,58 +174,120 @@ def _tokenise(share: Sequence[tuple[str, str]]) -> list:
 _ROWS_PER_SCATTER = 4096  # rows of a share placed at once (bounds the index arrays)
 
 
+def _tokenise_to_file(folder: str, share: Sequence[tuple[str, str]]) -> list:
+    """`_tokenise`, with the term ids and counts written to a file in `folder` (its name comes
+    back instead): the parent then reads them a block at a time, so no share's arrays are ever
+    whole in its memory."""
+    local, lengths, ids, counts = _tokenise(share)
+    handle, name = tempfile.mkstemp(dir=folder, suffix=".terms")
+    with os.fdopen(handle, "wb") as out:
+        out.write(ids)
+        out.write(counts)
+    return [local, lengths, name, len(ids)]
+
+
+def _entry_reader(result: list) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
+    """(ids, counts) of entries low..high-1 of a share's result, in memory or in its file."""
+    if isinstance(result[2], str):
+        name, total = result[2], result[3]
+
+        def from_file(low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+            return (np.fromfile(name, dtype=np.int32, count=high - low, offset=4 * low),
+                    np.fromfile(name, dtype=np.int32, count=high - low, offset=4 * (total + low)))
+        return from_file
+    ids, counts = np.frombuffer(result[2], dtype=np.int32), np.frombuffer(result[3], dtype=np.int32)
+    return lambda low, high: (ids[low:high], counts[low:high])
+
+
 def tokenise(texts: Sequence[tuple[str, str]], vocab: list[str] | None = None) -> TermMatrix:
     """Term counts of each (title, text), on every core, as rows over `vocab` (extended in place).
 
-    Each share's ids are renumbered and placed a few thousand rows at a time, straight from
-    the bytes the worker sent: besides the result, only the shares' own arrays are alive.
+    With more than one core every share is tokenised in a child (whose temporaries, the term
+    folder's memo and the share's numbering, never add to this process's memory), which writes
+    its arrays to a temporary file; each share's ids are renumbered and placed a few thousand
+    rows at a time from there: besides the result only one block of entries is in memory.
     """
     vocab = [] if vocab is None else vocab
     number = dict(zip(vocab, range(len(vocab)), strict=True))
     workers = worker_count(len(texts))
-    # the parent only gathers: tokenising's temporaries (the term folder's memo, each share's
-    # numbering) would otherwise stay in the build's memory (and its peak) to the end
-    shares = map_shares(_tokenise, texts, workers, parent_works=False)
-    lengths = np.zeros(len(texts), dtype=np.int64)
-    for share, (_, share_lengths, _, _) in enumerate(shares):
-        lengths[share::workers] = share_lengths
-    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    del lengths
-    all_ids = np.empty(indptr[-1], dtype=np.int32)
-    all_counts = np.empty(indptr[-1], dtype=np.int32)
-    for share in range(len(shares)):
-        local, share_lengths, ids, counts = shares[share]
-        shares[share] = None  # each share's arrays go as soon as they are placed
-        to_global = np.array([number.setdefault(term, len(number)) for term in local], dtype=np.int32)
-        ids, counts = np.frombuffer(ids, dtype=np.int32), np.frombuffer(counts, dtype=np.int32)
-        share_lengths = np.asarray(share_lengths, dtype=np.int64)
-        local_starts = np.zeros(len(share_lengths) + 1, dtype=np.int64)
-        np.cumsum(share_lengths, out=local_starts[1:])
-        starts = indptr[share::workers][: len(share_lengths)]
-        # rows share, share + workers, ...: scatter each share's entries to where its rows go
-        for first in range(0, len(share_lengths), _ROWS_PER_SCATTER):
-            last = min(len(share_lengths), first + _ROWS_PER_SCATTER)
-            low, high = int(local_starts[first]), int(local_starts[last])
-            index = np.repeat(starts[first:last] - local_starts[first:last], share_lengths[first:last])
-            index += np.arange(low, high, dtype=np.int64)
-            all_ids[index] = to_global[ids[low:high]]
-            all_counts[index] = counts[low:high]
-        del local, ids, counts
+    with tempfile.TemporaryDirectory(prefix="related-terms-") if workers > 1 else nullcontext() as folder:
+        work = _tokenise if folder is None else partial(_tokenise_to_file, folder)
+        shares = map_shares(work, texts, workers, parent_works=False)
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        for share, result in enumerate(shares):
+            lengths[share::workers] = result[1]
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        del lengths
+        all_ids = np.empty(indptr[-1], dtype=np.int32)
+        all_counts = np.empty(indptr[-1], dtype=np.int32)
+        for share in range(len(shares)):
+            local, share_lengths = shares[share][0], shares[share][1]
+            entries = _entry_reader(shares[share])
+            shares[share] = None  # each share's arrays go as soon as they are placed
+            to_global = np.array([number.setdefault(term, len(number)) for term in local], dtype=np.int32)
+            share_lengths = np.asarray(share_lengths, dtype=np.int64)
+            local_starts = np.zeros(len(share_lengths) + 1, dtype=np.int64)
+            np.cumsum(share_lengths, out=local_starts[1:])
+            starts = indptr[share::workers][: len(share_lengths)]
+            # rows share, share + workers, ...: scatter each share's entries to where its rows go
+            for first in range(0, len(share_lengths), _ROWS_PER_SCATTER):
+                last = min(len(share_lengths), first + _ROWS_PER_SCATTER)
+                low, high = int(local_starts[first]), int(local_starts[last])
+                index = np.repeat(starts[first:last] - local_starts[first:last], share_lengths[first:last])
+                index += np.arange(low, high, dtype=np.int64)
+                ids, counts = entries(low, high)
+                all_ids[index] = to_global[ids]
+                all_counts[index] = counts
+            del local, entries
     vocab.extend(list(number)[len(vocab):])
     return TermMatrix(vocab, indptr, all_ids, all_counts)
 
 
-def _decode(data: bytes) -> tuple[list[bytes], TermMatrix] | None:
+class _MappedFile:
+    """The term-count file mapped read-only, its pages handed back to the system once read.
+
+    A one-edit build copies the cached rows into a new matrix (`take_stacked`) while they are
+    still mapped; releasing each piece as it is copied (and the whole file after checking it)
+    keeps the mapped bytes from counting twice in the build's memory. A released page that is
+    read again comes back from the file (the page cache), unchanged: the mapping outlives a
+    replacement of the file (`save_matrix` renames a new file over it).
+    """
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as handle:
+            self.map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self.address = np.frombuffer(self.map, dtype=np.uint8).ctypes.data
+
+    def release_bytes(self, start: int, end: int) -> None:
+        page = mmap.PAGESIZE
+        start, end = -(-start // page) * page, end // page * page  # only whole pages inside
+        if end > start and hasattr(mmap, "MADV_DONTNEED"):
+            self.map.madvise(mmap.MADV_DONTNEED, start, end - start)
+
+    def release(self, matrix: TermMatrix, low: int, high: int) -> None:
+        """Hand back the pages of entries low..high-1 of `matrix`, if it is mapped from here."""
+        for values in (matrix.ids, matrix.counts):
+            offset = values.ctypes.data - self.address
+            if 0 <= offset < len(self.map):
+                self.release_bytes(offset + low * values.itemsize, offset + high * values.itemsize)
+
+
+def _decode(data: memoryview, mapped: _MappedFile | None = None) -> tuple[list[bytes], TermMatrix] | None:
     start = len(_MAGIC) + _DIGEST_SIZE
-    if not data.startswith(_MAGIC) or len(data) < start + 8:
+    if bytes(data[:len(_MAGIC)]) != _MAGIC or len(data) < start + 8:
         return None
-    if _checksum(memoryview(data)[start:], _tokeniser_version()) != data[len(_MAGIC):start]:
+    digest = hashlib.blake2b(key=_tokeniser_version(), digest_size=_DIGEST_SIZE)
+    for piece in range(start, len(data), _CHECK_PIECE):
+        digest.update(data[piece:piece + _CHECK_PIECE])
+        if mapped is not None:
+            mapped.release_bytes(piece, piece + _CHECK_PIECE)
+    if digest.digest() != bytes(data[len(_MAGIC):start]):
         return None
     try:
         header_size = int.from_bytes(data[start:start + 8], "little")
         offset = start + 8 + header_size
-        keys, vocab, rows, entries = marshal.loads(memoryview(data)[start + 8:offset])
+        keys, vocab, rows, entries = marshal.loads(data[start + 8:offset])
         if not (isinstance(keys, bytes) and isinstance(vocab, list) and rows >= 0 and entries >= 0):
             return None
         if offset + 8 * (rows + 1) + 8 * entries != len(data):
@@ -232,18 +301,36 @@ def _decode(data: bytes) -> tuple[list[bytes], TermMatrix] | None:
         return None
     if (len(keys) % _KEY_SIZE or len(keys) // _KEY_SIZE != rows or matrix.indptr[0] != 0
             or matrix.indptr[-1] != len(matrix.ids) or np.any(np.diff(matrix.indptr) < 0)
-            or (len(matrix.ids) and not 0 <= int(matrix.ids.min()) <= int(matrix.ids.max()) < len(vocab))):
+            or not _ids_within(matrix, len(vocab), mapped)):
         return None
     return [keys[k:k + _KEY_SIZE] for k in range(0, len(keys), _KEY_SIZE)], matrix
 
 
-def load_matrix(path: Path) -> tuple[list[bytes], TermMatrix] | None:
-    """The cached text keys and their rows, or None when missing, damaged or from another tokeniser."""
+def _ids_within(matrix: TermMatrix, size: int, mapped: _MappedFile | None) -> bool:
+    for piece in range(0, len(matrix.ids), _INDEX_CHUNK):
+        ids = matrix.ids[piece:piece + _INDEX_CHUNK]
+        if not 0 <= int(ids.min()) <= int(ids.max()) < size:
+            return False
+        if mapped is not None:
+            mapped.release(matrix, piece, piece + len(ids))
+    return True
+
+
+def _load_mapped(path: Path) -> tuple[list[bytes], TermMatrix, _MappedFile] | None:
     try:
-        data = path.read_bytes()
-    except OSError:
+        mapped = _MappedFile(path)
+    except (OSError, ValueError):  # missing, unreadable, or empty (nothing to map)
         return None
-    return _decode(data)
+    loaded = _decode(memoryview(mapped.map), mapped)
+    return None if loaded is None else (*loaded, mapped)
+
+
+def load_matrix(path: Path) -> tuple[list[bytes], TermMatrix] | None:
+    """The cached text keys and their rows, or None when missing, damaged or from another tokeniser.
+
+    The arrays are views of the file, mapped (see `_MappedFile`)."""
+    loaded = _load_mapped(path)
+    return None if loaded is None else loaded[:2]
 
 
 def load_entries(path: Path) -> dict[bytes, dict[str, int]]:
@@ -297,8 +384,9 @@ def cached_term_rows(texts: Sequence[tuple[str, str]], cache_dir: Path | None) -
     if cache_dir is None:
         return tokenise(texts), len(texts), b""
     path = cache_dir / CACHE_FILE_NAME
-    loaded = load_matrix(path)
-    old_keys, old = loaded if loaded is not None else ([], tokenise([]))
+    loaded = _load_mapped(path)
+    old_keys, old, mapped = loaded if loaded is not None else ([], tokenise([]), None)
+    release = None if mapped is None else mapped.release
     keys = [text_key(title, text) for title, text in texts]
     if keys == old_keys:
         return old, 0, b"".join(keys)  # the same texts in the same order (a build with no text edited)
@@ -313,12 +401,13 @@ def cached_term_rows(texts: Sequence[tuple[str, str]], cache_dir: Path | None) -
         for key in missing:
             row_of[key] = len(row_of)
         source = [old, new]  # rows of `new` follow those of `old` (`take_stacked`)
-    matrix = take_stacked(source, np.fromiter(map(row_of.__getitem__, keys), dtype=np.int64, count=len(keys)))
+    matrix = take_stacked(source, np.fromiter(map(row_of.__getitem__, keys), dtype=np.int64, count=len(keys)),
+                          release)
     fresh = dict.fromkeys(keys)
     if fresh.keys() != set(old_keys) or len(old_keys) != len(fresh):
         try:
             rows = matrix if len(fresh) == len(keys) else take_stacked(
-                source, np.fromiter(map(row_of.__getitem__, fresh), dtype=np.int64, count=len(fresh)))
+                source, np.fromiter(map(row_of.__getitem__, fresh), dtype=np.int64, count=len(fresh)), release)
             save_matrix(path, list(fresh), rows.compact())
         except OSError:
             pass  # a read-only or full disk costs speed next time, never the build

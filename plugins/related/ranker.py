@@ -34,7 +34,7 @@ from .scoring import SignalArrays, scored, signal_arrays
 from .settings import SIGNALS, RelatedSettings
 from .state import previous_state
 from .tokens import tag_key
-from .vectors import TextIndex, text_index
+from .vectors import TextIndex, index_weights, weigh_rows
 
 _DAY = 86400.0
 _QUERIES_PER_BATCH = 1024  # queries whose candidates are found at once (bounds the arrays)
@@ -134,8 +134,9 @@ def _text_vectors(items: list[Item], tuning: Tuning, cache_dir: Path | None = No
     text_of = text_of or attrgetter("text")
     texts = LazyTexts(lambda position: (items[position].title, text_of(items[position])), range(len(items)))
     matrix, tokenised, keys = cached_term_rows(texts, cache_dir)
-    return text_index(matrix, tuning.terms_indexed, tuning.terms_per_item, tuning.postings_cap,
-                      tuning.max_df_ratio, keys, previous), tokenised
+    weights = weigh_rows(matrix, tuning.terms_indexed, tuning.max_df_ratio, keys, previous)
+    del matrix  # its entries (32 MB at 10,000 columns) go before the postings are made
+    return index_weights(weights, tuning.terms_per_item, tuning.postings_cap), tokenised
 
 
 def _tag_vectors(items: list[Item], tuning: Tuning) -> _Vectors:

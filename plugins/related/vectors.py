@@ -222,7 +222,28 @@ def _kept_rows(matrix: TermMatrix, df: np.ndarray, terms: list[str], keys: bytes
 
 def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, postings_cap: int,
                max_df_ratio: float, keys: bytes = b"", previous: dict | None = None) -> TextIndex:
-    """The vectors and postings of every row of `matrix`.
+    """The vectors and postings of every row of `matrix` (`weigh_rows`, then `index_weights`)."""
+    return index_weights(weigh_rows(matrix, terms_indexed, max_df_ratio, keys, previous), terms_per_item,
+                         postings_cap)
+
+
+@dataclass(frozen=True)
+class RowWeights:
+    """Each row's indexed terms (`ranks` into `terms`, -1 pads) and raw weights, and their inputs."""
+
+    terms: list[str]
+    ranks: np.ndarray
+    raw: np.ndarray
+    vocab: list[str]
+    df: np.ndarray
+    reused: int
+    keys: bytes
+
+
+def weigh_rows(matrix: TermMatrix, terms_indexed: int, max_df_ratio: float, keys: bytes = b"",
+               previous: dict | None = None) -> RowWeights:
+    """Every row's `terms_indexed` best terms by TF-IDF. Nothing returned refers to the
+    matrix's arrays, so a caller that lets go of the matrix frees them.
 
     With `previous` (the last build's `state.snapshot`, for the same items and code) and each
     row's text `keys`, only rows whose text or terms' document frequencies changed are weighed.
@@ -253,6 +274,12 @@ def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, post
         if len(redo):
             ranks[redo], raw[redo] = _top_rows(matrix.take(redo), df, has_idf, rank_of, n, term_bits, terms_indexed)
         reused = n - len(redo)
+    return RowWeights(terms, ranks, raw, matrix.vocab, df, reused, keys)
+
+
+def index_weights(weights: RowWeights, terms_per_item: int, postings_cap: int) -> TextIndex:
+    """The vectors and postings made from the rows' weights."""
+    terms, ranks, raw = weights.terms, weights.ranks, weights.raw
     present = ranks >= 0
     indexed = _normalised(raw)
     query = _normalised(raw[:, :terms_per_item])
@@ -272,4 +299,5 @@ def text_index(matrix: TermMatrix, terms_indexed: int, terms_per_item: int, post
         positions=posting_items.astype(np.int64), weights=posting_weights,
         query_starts=np.r_[0, np.cumsum(query_cells.sum(axis=1))].astype(np.int64),
         query_keys=ranks[:, :terms_per_item][query_cells].astype(np.int64), query_weights=query[query_cells])
-    return TextIndex(arrays, terms, ranks, raw, posting_terms, posting_items, matrix.vocab, df, reused, keys)
+    return TextIndex(arrays, terms, ranks, raw, posting_terms, posting_items, weights.vocab, weights.df,
+                     weights.reused, weights.keys)
