@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 import numpy as np
+import pytest
 from related.cache import TermMatrix, tokenise
 from related.tokens import TermFolder, term_counts
 from related.vectors import document_frequencies
@@ -20,12 +22,46 @@ def test_shares_come_back_in_order_and_the_parent_can_stay_idle():
     assert with_parent[0][0] == os.getpid() and [s for _, s in with_parent] == [s for _, s in pids]
 
 
-def test_tokenising_in_children_gives_each_texts_own_counts():
-    texts = [(f"Title {i}", " ".join(f"word{(i * 7 + k) % 997} shared" for k in range(60))) for i in range(900)]
-    matrix = tokenise(texts)  # 900 texts: two children, the parent only gathers
+TEXTS = [(f"Title {i}", " ".join(f"word{(i * 7 + k) % 997} shared" for k in range(60))) for i in range(900)]
+
+
+@pytest.mark.parametrize("disk", ["writable", "full"])
+def test_tokenising_in_children_gives_each_texts_own_counts(monkeypatch, tmp_path, disk):
+    import related.cache as cache
+
+    monkeypatch.setattr(cache, "worker_count", lambda items, workers=None: 2)  # whatever the machine
+    forks = []
+    real_fork = os.fork
+
+    def counting_fork():
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    if disk == "full":  # the children send their arrays through the pipe instead
+        def no_space(*args, **kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        monkeypatch.setattr(cache.tempfile, "mkstemp", no_space)
+    matrix = tokenise(TEXTS, scratch=tmp_path / "scratch")
+    assert len(forks) == 2  # both shares in children: this process only gathers
     assert len(matrix) == 900
     for row in range(0, 900, 37):
-        assert matrix.row(row) == dict(term_counts(*texts[row], TermFolder()))
+        assert matrix.row(row) == dict(term_counts(*TEXTS[row], TermFolder()))
+    assert list((tmp_path / "scratch").iterdir()) == []  # the children's files are gone
+
+
+def test_a_tiny_term_cache_is_read_back(tmp_path):
+    from related.cache import cached_term_rows
+
+    texts = [("One", "alpha beta"), ("Two", "beta gamma"), ("Three", "gamma delta")]
+    first, tokenised, _ = cached_term_rows(texts, tmp_path)
+    assert tokenised == 3 and (tmp_path / "terms.marshal").stat().st_size < 4096
+    again, tokenised, _ = cached_term_rows(texts, tmp_path)  # a file smaller than a page
+    assert tokenised == 0 and [again.row(r) for r in range(3)] == [first.row(r) for r in range(3)]
+    edited, tokenised, _ = cached_term_rows([*texts[:2], ("Three", "gamma epsilon")], tmp_path)
+    assert tokenised == 1 and edited.row(2) == dict(term_counts("Three", "gamma epsilon", TermFolder()))
 
 
 def test_document_frequencies_count_rows_per_term():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import gc
 import logging
 import os
 from pathlib import Path
@@ -158,3 +160,48 @@ def test_shard_files_stay_open_only_while_pointed_at(tmp_path):
     assert len(os.listdir("/proc/self/fd")) > opened_before
     del results
     assert len(os.listdir("/proc/self/fd")) == opened_before
+
+
+def _open_shard_files(cache: Path) -> int:
+    links = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            pass
+    return sum(1 for link in links if link.startswith(str(cache)) and "parsed-" in link)
+
+
+def test_repeated_builds_in_one_process_leave_no_cache_file_open(content_copy, tmp_path):
+    """`invoke serve` builds again and again in one process: each build's columns (and the
+    cache files they point into) must go with it, not pile up in Pelican's memos."""
+    cache = tmp_path / "cache"
+    column = next((content_copy / "columns").rglob("*.md"))
+    for run in range(3):
+        column.write_text(column.read_text(encoding="utf-8") + f"\nEdit {run}.\n", encoding="utf-8")
+        result = build(tmp_path / "out", content_copy, CACHE_ROOT=str(cache))
+        assert result.ok, result.errors
+        gc.collect()
+        assert _open_shard_files(cache) == 0, f"build {run} left content cache files open"
+
+
+def test_damage_inside_the_html_is_caught_when_the_shard_loads(tmp_path, caplog):
+    files = write_columns(tmp_path / "content", 30)
+    cache = tmp_path / "cache" / "parsed.pickle"
+    parse_files(files, cache, workers=1)
+    for shard in shard_files(cache):
+        data = bytearray(shard.read_bytes())
+        data[-12:-2] = b"\xff" * 10  # inside the last column's HTML
+        shard.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING):
+        results = parse_files(files, cache, workers=1)
+    assert "ignoring unreadable content cache" in caplog.text
+    assert all(results[path].html == fresh_html(path, display) for path, display in files)
+
+
+def test_stored_html_copies_as_itself(tmp_path):
+    files = write_columns(tmp_path / "content", 1)
+    stored = parse_files(files, tmp_path / "cache" / "parsed.pickle", workers=1)[files[0][0]].body_html
+    assert copy.copy(stored) is stored and copy.deepcopy(stored) is stored
+    wrapped = HtmlFromCache(stored)
+    assert copy.deepcopy({"content": wrapped})["content"] is wrapped

@@ -74,6 +74,12 @@ class StoredHtml:
         # HTML's digest, not where the file happens to hold it.
         return _stored_html, (self.digest,)
 
+    def __copy__(self) -> StoredHtml:
+        return self  # immutable, and its file cannot be copied
+
+    def __deepcopy__(self, memo: dict) -> StoredHtml:
+        return self
+
 
 class HtmlFromCache(str):
     """What the reader returns as a column's content: "" to Pelican, the `StoredHtml` to us."""
@@ -85,6 +91,12 @@ class HtmlFromCache(str):
 
     def __reduce__(self) -> tuple[Callable, tuple[bytes]]:
         return _stored_html, (self.stored.digest,)
+
+    def __copy__(self) -> HtmlFromCache:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> HtmlFromCache:
+        return self
 
 
 def html_text(content: Any) -> Any:

@@ -179,10 +179,16 @@ def _tokenise_to_file(folder: str, share: Sequence[tuple[str, str]]) -> list:
     back instead): the parent then reads them a block at a time, so no share's arrays are ever
     whole in its memory."""
     local, lengths, ids, counts = _tokenise(share)
-    handle, name = tempfile.mkstemp(dir=folder, suffix=".terms")
-    with os.fdopen(handle, "wb") as out:
-        out.write(ids)
-        out.write(counts)
+    name = None
+    try:
+        handle, name = tempfile.mkstemp(dir=folder, suffix=".terms")
+        with os.fdopen(handle, "wb") as out:
+            out.write(ids)
+            out.write(counts)
+    except OSError:  # a full or read-only disk: send the arrays through the pipe instead
+        if name is not None:
+            Path(name).unlink(missing_ok=True)
+        return [local, lengths, ids, counts]
     return [local, lengths, name, len(ids)]
 
 
@@ -199,18 +205,34 @@ def _entry_reader(result: list) -> Callable[[int, int], tuple[np.ndarray, np.nda
     return lambda low, high: (ids[low:high], counts[low:high])
 
 
-def tokenise(texts: Sequence[tuple[str, str]], vocab: list[str] | None = None) -> TermMatrix:
+def _scratch_folder(workers: int, scratch: Path | None):
+    """Where the children put their arrays: a new folder in `scratch` (the cache folder: on
+    disk, where a RAM-backed /tmp would not be), else the system's; none for one process, or
+    when no folder can be made (the arrays then come through the pipes)."""
+    if workers <= 1:
+        return nullcontext()
+    try:
+        if scratch is not None:
+            scratch.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryDirectory(prefix=".related-terms-", dir=scratch)
+    except OSError:
+        return nullcontext()
+
+
+def tokenise(texts: Sequence[tuple[str, str]], vocab: list[str] | None = None,
+             scratch: Path | None = None) -> TermMatrix:
     """Term counts of each (title, text), on every core, as rows over `vocab` (extended in place).
 
     With more than one core every share is tokenised in a child (whose temporaries, the term
     folder's memo and the share's numbering, never add to this process's memory), which writes
-    its arrays to a temporary file; each share's ids are renumbered and placed a few thousand
-    rows at a time from there: besides the result only one block of entries is in memory.
+    its arrays to a temporary file (in `scratch` if given); each share's ids are renumbered and
+    placed a few thousand rows at a time from there: besides the result only one block of
+    entries is in memory.
     """
     vocab = [] if vocab is None else vocab
     number = dict(zip(vocab, range(len(vocab)), strict=True))
     workers = worker_count(len(texts))
-    with tempfile.TemporaryDirectory(prefix="related-terms-") if workers > 1 else nullcontext() as folder:
+    with _scratch_folder(workers, scratch) as folder:
         work = _tokenise if folder is None else partial(_tokenise_to_file, folder)
         shares = map_shares(work, texts, workers, parent_works=False)
         lengths = np.zeros(len(texts), dtype=np.int64)
@@ -261,7 +283,8 @@ class _MappedFile:
 
     def release_bytes(self, start: int, end: int) -> None:
         page = mmap.PAGESIZE
-        start, end = -(-start // page) * page, end // page * page  # only whole pages inside
+        # only whole pages inside start..end and the file (madvise refuses a start past its end)
+        start, end = -(-start // page) * page, min(end, len(self.map)) // page * page
         if end > start and hasattr(mmap, "MADV_DONTNEED"):
             self.map.madvise(mmap.MADV_DONTNEED, start, end - start)
 
@@ -321,7 +344,10 @@ def _load_mapped(path: Path) -> tuple[list[bytes], TermMatrix, _MappedFile] | No
         mapped = _MappedFile(path)
     except (OSError, ValueError):  # missing, unreadable, or empty (nothing to map)
         return None
-    loaded = _decode(memoryview(mapped.map), mapped)
+    try:
+        loaded = _decode(memoryview(mapped.map), mapped)
+    except (OSError, ValueError):  # anything odd about the file means "no cache", never a failed build
+        return None
     return None if loaded is None else (*loaded, mapped)
 
 
@@ -397,7 +423,7 @@ def cached_term_rows(texts: Sequence[tuple[str, str]], cache_dir: Path | None) -
             missing[key] = position
     source = [old]
     if missing:
-        new = tokenise(LazyTexts(texts.__getitem__, list(missing.values())), list(old.vocab))
+        new = tokenise(LazyTexts(texts.__getitem__, list(missing.values())), list(old.vocab), cache_dir)
         for key in missing:
             row_of[key] = len(row_of)
         source = [old, new]  # rows of `new` follow those of `old` (`take_stacked`)

@@ -28,7 +28,7 @@ from .fingerprint import (
     save_manifest,
 )
 from .logs import ErrorRecords, reset_pelican_log_dedup
-from .memory import collector_paused
+from .memory import collector_paused, forget_pelican_memos
 from .output_tree import apply_to_output, staging_dir_for
 from .quick import save_pointer
 from .result import BuildResult
@@ -103,6 +103,7 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
         errors = [f"build failed: {type(exc).__name__}: {exc}"]
     finally:
         pelican_logger.removeHandler(counter)
+        forget_pelican_memos()
     if counter.messages and not errors:
         errors = [f"build failed: Pelican reported {len(counter.messages)} error(s):", *counter.messages]
     if errors:

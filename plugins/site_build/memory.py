@@ -24,6 +24,21 @@ def return_free_memory() -> None:
         pass
 
 
+def forget_pelican_memos() -> None:
+    """Empty Pelican's class-wide memos of `get_content` and `get_summary`.
+
+    They are keyed by content object, so they keep every page of a build alive, and through
+    its context the whole site and the content cache files its columns read from, into the
+    next build of the same process (`invoke serve`).
+    """
+    from pelican.contents import Content  # here: memory.py is imported before Pelican is needed
+
+    for name in ("get_content", "get_summary"):
+        cache = getattr(Content.__dict__.get(name), "cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Turn Python's cyclic garbage collector off for the block, back to its state after.
