@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -55,3 +56,19 @@ def demo_site_prod(tmp_path_factory) -> Path:
     result = build_site(ROOT / "publishconf.py", {"OUTPUT_PATH": str(output), "BUILD_TIME": BUILD_TIME})
     assert result.ok, "\n".join(result.errors)
     return output
+
+
+@pytest.fixture
+def forked_pids(monkeypatch) -> list[int]:
+    """The pids of the processes this test forks (os.fork counted while the test runs)."""
+    pids: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        pid = real_fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    return pids

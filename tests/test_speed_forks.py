@@ -26,26 +26,16 @@ TEXTS = [(f"Title {i}", " ".join(f"word{(i * 7 + k) % 997} shared" for k in rang
 
 
 @pytest.mark.parametrize("disk", ["writable", "full"])
-def test_tokenising_in_children_gives_each_texts_own_counts(monkeypatch, tmp_path, disk):
+def test_tokenising_in_children_gives_each_texts_own_counts(monkeypatch, tmp_path, disk, forked_pids):
     import related.cache as cache
 
     monkeypatch.setattr(cache, "worker_count", lambda items, workers=None: 2)  # whatever the machine
-    forks = []
-    real_fork = os.fork
-
-    def counting_fork():
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counting_fork)
     if disk == "full":  # the children send their arrays through the pipe instead
         def no_space(*args, **kwargs):
             raise OSError(errno.ENOSPC, "No space left on device")
         monkeypatch.setattr(cache.tempfile, "mkstemp", no_space)
     matrix = tokenise(TEXTS, scratch=tmp_path / "scratch")
-    assert len(forks) == 2  # both shares in children: this process only gathers
+    assert len(forked_pids) == 2  # both shares in children: this process only gathers
     assert len(matrix) == 900
     for row in range(0, 900, 37):
         assert matrix.row(row) == dict(term_counts(*TEXTS[row], TermFolder()))

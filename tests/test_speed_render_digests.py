@@ -42,9 +42,7 @@ def test_one_worker_or_few_columns_compute_nothing_ahead():
     assert precompute_article_digests(hasher, columns(20), workers=2) == 0
 
 
-def test_page_keys_from_the_workers_are_the_ones_computed_in_place(monkeypatch):
-    import os
-
+def test_page_keys_from_the_workers_are_the_ones_computed_in_place(monkeypatch, request):
     import site_build.forks as forks
     from output_writer.render import RenderJob
     from output_writer.unchanged import page_keys
@@ -58,17 +56,8 @@ def test_page_keys_from_the_workers_are_the_ones_computed_in_place(monkeypatch):
     unkeyable = dict(listing_contexts(articles)[0], articles=(n for n in range(3)))
     jobs.append(RenderJob("odd", environment().get_template("listing.html"), unkeyable))
     in_place = page_keys(ValueHasher(), "build", jobs, workers=1)
-    forked = []
-    real_fork = os.fork
-
-    def counting_fork():
-        pid = real_fork()
-        if pid:
-            forked.append(pid)
-        return pid
-
     monkeypatch.setattr(forks, "MIN_PER_WORKER", 1)
-    monkeypatch.setattr(os, "fork", counting_fork)
+    forked = request.getfixturevalue("forked_pids")  # counted from here on
     assert page_keys(ValueHasher(), "build", jobs, workers=3) == in_place
     assert len(forked) == 2
     assert in_place[-1] is None and all(in_place[:-1]) and len(set(in_place[:-1])) == len(jobs) - 1
