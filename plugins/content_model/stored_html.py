@@ -21,7 +21,6 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 DIGEST_SIZE = 16
 
@@ -97,11 +96,6 @@ class HtmlFromCache(str):
 
     def __deepcopy__(self, memo: dict) -> HtmlFromCache:
         return self
-
-
-def html_text(content: Any) -> Any:
-    """The HTML a reader's content stands for (the text itself for anything but HtmlFromCache)."""
-    return content.stored.text() if type(content) is HtmlFromCache else content
 
 
 class HtmlReadFromCache:

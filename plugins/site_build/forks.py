@@ -64,12 +64,12 @@ def map_shares(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], worke
 
 
 def map_in_forks(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any],
-                 workers: int | None = None, parent_works: bool = True) -> list[Any]:
+                 workers: int | None = None) -> list[Any]:
     """`work(share)` over shares of `items` on every core; results in the order of `items`."""
     workers = worker_count(len(items), workers)
     if workers == 1:
         return list(work(items))
     results: list[Any] = [None] * len(items)
-    for share, done in enumerate(map_shares(lambda part: list(work(part)), items, workers, parent_works)):
+    for share, done in enumerate(map_shares(lambda part: list(work(part)), items, workers)):
         results[share::workers] = done
     return results
