@@ -98,6 +98,23 @@ class HtmlFromCache(str):
         return self
 
 
+def html_identity(html: str | StoredHtml | None) -> bytes:
+    """The digest a stored copy of `html` is filed under (`StoredHtml.digest`), for any form of it."""
+    if type(html) is StoredHtml:
+        return html.digest
+    return html_digest((html or "").encode("utf-8", "surrogatepass"))
+
+
+def unedited_source(article) -> str | StoredHtml | None:
+    """What the reader gave an `HtmlReadFromCache` article, before any `edit_html` edit
+    (the column's own body, without e.g. the membership block). Raises AttributeError for
+    other classes: their `_content` may have been changed in place."""
+    state = article.__dict__
+    if not getattr(article, "reads_stored_html", False) or "_html_source" not in state:
+        raise AttributeError("the article does not keep its reader's HTML apart from later edits")
+    return state["_html_source"]
+
+
 class HtmlReadFromCache:
     """Mixin for a Pelican content class: `_content` is read from the cache file on each access.
 

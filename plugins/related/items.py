@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Mapping
 
+from content_model.stored_html import StoredHtml, unedited_source
 from content_model.text import cut_at_word, html_to_text
 
 from .ranker import Item
@@ -25,15 +26,22 @@ def item_text(standfirst: str, body_html: str) -> str:
 
 
 def article_text(article) -> str:
-    """What the text signal reads of a Pelican Article (see `item_from_article`)."""
-    return item_text(getattr(article, "standfirst", "") or "", getattr(article, "_content", "") or "")
+    """What the text signal reads of a Pelican Article (see `item_from_article`): its own body,
+    without the HTML plugins add after reading (the membership block), where the article keeps
+    the two apart (the build's articles do)."""
+    try:
+        body = unedited_source(article)
+        body = body.text() if type(body) is StoredHtml else body
+    except AttributeError:
+        body = getattr(article, "_content", "")
+    return item_text(getattr(article, "standfirst", "") or "", body or "")
 
 
 def item_from_article(article, with_text: bool = True) -> Item:
     """An Item for a Pelican Article (duck-typed: anything with the column attributes).
 
-    Reads the raw `_content`, never `content`: reading `content` memoizes it before other
-    plugins have finished changing it (see DESIGN.md, known traps). Leaves `url` empty: the
+    Reads the body as the reader gave it (`article_text`), never `content`: reading `content`
+    memoizes it before other plugins have finished changing it (see DESIGN.md, known traps). Leaves `url` empty: the
     build's cards link the Article itself, and Pelican works a URL out afresh on every read
     (at 10,000 columns that alone took 1.4 s), before other plugins are done changing it.
     Without `with_text` the text is left empty: the build makes each text when the index reads
