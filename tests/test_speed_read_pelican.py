@@ -43,3 +43,25 @@ def test_read_article_is_an_article_with_the_same_source_paths(tmp_path):
         assert b.save_as == a.save_as and b.url == a.url
     holder = type("G", (), {"articles": ours})()
     assert freeze_urls([holder]) == 3 and type(ours[0]) is Article
+
+
+def test_source_paths_are_pelicans_for_any_path_and_content_folder(tmp_path):
+    import os
+
+    from pelican.utils import posixize_path
+    from speedups.urls import _relative_source_path
+
+    def pelicans(path: str, root: str) -> str:
+        return posixize_path(os.path.relpath(os.path.abspath(os.path.join(root, path)), os.path.abspath(root)))
+
+    root = str(tmp_path / "content")
+    cases = [(f"{root}/columns/x.md", root), (f"{root}/columns/x.md", root + "/"),
+             (f"{root}/x.md", "content"), (os.path.abspath("content/columns/x.md"), "content"),
+             (f"{root}/../content/x.md", root), (f"{root}x/y.md", root), (f"{root}/x//y.md", root),
+             (f"{root}/./x.md", root), ("columns/x.md", root), (root, root), ("/x.md", "/")]
+    sliced = 0
+    for path, setting in cases:
+        fast = _relative_source_path(path, setting)
+        assert fast is None or fast == pelicans(path, setting), (path, setting)
+        sliced += fast is not None
+    assert sliced == 3  # the usual case is sliced; anything unusual is left to Pelican

@@ -8,6 +8,8 @@ same name whose `url` / `save_as` remember their first value.
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Iterable
 
 from content_model.stored_html import HtmlReadFromCache
@@ -40,8 +42,26 @@ class _RemembersSourcePath:
         key = (path, self.settings["PATH"])
         known = self.__dict__.get("_speedups_source_path")
         if known is None or known[0] != key:
-            known = self.__dict__["_speedups_source_path"] = (key, super().get_relative_source_path(source_path))
+            known = self.__dict__["_speedups_source_path"] = (key, _relative_source_path(path, key[1])
+                                                               or super().get_relative_source_path(source_path))
         return known[1]
+
+
+@functools.lru_cache(maxsize=8)
+def _content_root(path_setting: str) -> str:
+    return os.path.abspath(path_setting)
+
+
+def _relative_source_path(path: str, path_setting: str) -> str | None:
+    """Pelican's `relpath(abspath(join(PATH, path)), abspath(PATH))` by slicing, for the usual
+    case of a normalised absolute path inside PATH (the generators give every article one);
+    None otherwise. Pelican's own took ~15 us per article, mostly in `relpath`."""
+    root = _content_root(path_setting)
+    if not (path.startswith(root) and path[len(root):len(root) + 1] == os.sep and len(path) > len(root) + 1):
+        return None
+    if os.path.normpath(path) != path:
+        return None
+    return path[len(root) + 1:].replace(os.sep, "/")
 
 
 # Same class names as Pelican's: `Content._expand_settings` picks the URL setting by name.
