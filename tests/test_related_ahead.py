@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -120,31 +122,142 @@ class Generator:
         self.settings = settings
 
 
-def test_one_child_per_build_and_a_build_that_never_takes_its_lists_leaves_no_process(
-        tmp_path, forked_pids):
-    settings = {"BUILD_TIME": BUILD_TIME}  # no CACHE_ROOT: nothing written
+def test_one_child_per_build_and_the_build_ending_stops_a_child_it_never_took(monkeypatch, forked_pids):
+    from pelican import generators
+    from site_build.session import SESSION_SETTING, BuildSession
+    from speedups.urls import ReadArticle
+
+    session = BuildSession()
+    settings = {"BUILD_TIME": BUILD_TIME, SESSION_SETTING: session}  # no CACHE_ROOT: nothing written
     index = validated_index(ROOT / "content")
-    first = Generator(index, settings)
+    stock = Generator(index, settings)
+    related.rank_ahead(stock)  # stock articles: their HTML may be edited in place, the view can't tell
+    assert forked_pids == [] and stock._related_ahead is None
+    monkeypatch.setattr(generators, "Article", ReadArticle)  # as while our generator reads
+    generator = Generator(index, settings)
     for _ in range(3):  # Pelican sends the signal before every file it reads
-        related.rank_ahead(first)
+        related.rank_ahead(generator)
     assert len(forked_pids) == 1
-    related.rank_ahead(Generator(index, settings))  # the next build: the first one failed
+    session.end()  # the build failed before taking the lists
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forked_pids[0], os.WNOHANG)  # stopped and reaped
+    assert generator._related_ahead.take(b"view") is None
+    related.rank_ahead(Generator(generator.context["site_index"], {**settings, SESSION_SETTING: BuildSession()}))
     assert len(forked_pids) == 2
-    with pytest.raises(ChildProcessError):
-        os.waitpid(forked_pids[0], os.WNOHANG)  # reaped
-    _, pending = related._AHEAD.popitem()
-    assert pending[1].take(b"not the view") is None  # ranked, but not what is asked for
-    with pytest.raises(ChildProcessError):
-        os.waitpid(forked_pids[1], os.WNOHANG)
+    without_session = Generator(generator.context["site_index"], {"BUILD_TIME": BUILD_TIME})
+    related.rank_ahead(without_session)  # Pelican run by itself: nothing would stop a child
+    assert len(forked_pids) == 2 and without_session._related_ahead is None
 
 
-def test_the_view_is_the_same_whatever_order_or_sharing_of_equal_values():
+def test_the_view_is_the_same_whatever_order_and_differs_with_any_input_ranking_reads():
+    settings = read_related_settings({})
     date = BUILD_TIME
     item = related.ranker.Item(id="a", title="T", section="s", tags=("x",), authors=("p",), text="",
                                date=date)
     other = related.ranker.Item(id="b", title="T", section="s", tags=("x",), authors=("p",), text="",
                                 date=date)
     rows = [ahead.view_row(item, "stand", b"d1"), ahead.view_row(other, "stand", b"d2")]
-    copies = [tuple(value if not isinstance(value, str) else "".join(value) for value in row) for row in rows]
-    assert ahead.view_digest(rows) == ahead.view_digest(list(reversed(copies)))
-    assert ahead.view_digest(rows) != ahead.view_digest([rows[0], ahead.view_row(other, "stand", b"d3")])
+    digest = ahead.view_digest(rows, settings)
+    assert digest == ahead.view_digest(list(reversed(rows)), settings)
+    assert digest == ahead.view_digest(rows, read_related_settings({"CACHE_ROOT": "/elsewhere"}))
+    for changed in ([rows[0], ahead.view_row(other, "stand", b"d3")],  # another body
+                    [rows[0], ahead.view_row(other, "other standfirst", b"d2")],
+                    [rows[0], ahead.view_row(replace(other, tags=("y",)), "stand", b"d2")],
+                    [rows[0], ahead.view_row(replace(other, related=("a",)), "stand", b"d2")],
+                    rows[:1]):
+        assert ahead.view_digest(changed, settings) != digest
+    assert ahead.view_digest(rows, read_related_settings({"RELATED_COUNT": 1})) != digest
+
+
+class _OsWithoutFork:
+    """The os module as related.ahead sees it, where starting a process fails."""
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    @staticmethod
+    def fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_when_no_child_can_be_started_the_build_ranks_every_article_itself(tmp_path, monkeypatch, demo_site):
+    monkeypatch.setattr(ahead, "os", _OsWithoutFork())
+    build(tmp_path / "first", CACHE_ROOT=str(tmp_path / "cache"))  # descriptors a first build opens for good
+    before = open_descriptors()
+    result = build(tmp_path / "out", CACHE_ROOT=str(tmp_path / "cache"))
+    assert result.ok, result.errors
+    assert all_cards(tmp_path / "out") == all_cards(demo_site)
+    assert open_descriptors() <= before
+
+
+@pytest.fixture
+def started(monkeypatch) -> list:
+    children: list = []
+    real_start = related.start_ranking
+
+    def start(*args):
+        child = real_start(*args)
+        children.append(child)
+        return child
+
+    monkeypatch.setattr(related, "start_ranking", start)
+    return children
+
+
+def test_a_build_that_fails_after_reading_stops_its_child(tmp_path, started):
+    def fail(generator):
+        raise RuntimeError("a plugin failed after the articles were read")
+
+    signals.article_generator_finalized.connect(fail)
+    try:
+        result = build(tmp_path / "out", CACHE_ROOT=str(tmp_path / "cache"))
+    finally:
+        signals.article_generator_finalized.disconnect(fail)
+    assert not result.ok and "a plugin failed after the articles were read" in "\n".join(result.errors)
+    assert len(started) == 1 and started[0].done
+    with pytest.raises(ChildProcessError):
+        os.waitpid(started[0].pid, os.WNOHANG)  # reaped, not a zombie
+    assert not list((tmp_path / "cache" / "related").glob(".related-terms-*"))
+    again = build(tmp_path / "out", CACHE_ROOT=str(tmp_path / "cache"))
+    assert again.ok, again.errors
+
+
+def test_abandoning_stops_the_childs_workers_and_removes_its_scratch_files(tmp_path):
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # stands in for the ranking child: a worker, and a scratch folder of its own
+        os.setpgid(0, 0)
+        (tmp_path / f".related-terms-{os.getpid()}-x").mkdir()
+        worker = os.fork()
+        if worker == 0:
+            time.sleep(60)
+            os._exit(0)
+        os.write(write_end, str(worker).encode())
+        os.close(write_end)
+        time.sleep(60)
+        os._exit(0)
+    os.close(write_end)
+    worker = int(os.read(read_end, 20))
+    (tmp_path / ".related-terms-1-other-build").mkdir()
+    child = ahead.RankingAhead(pid, read_end, tmp_path)
+    child.abandon()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    for _ in range(100):  # the worker is not this process's child: wait until it is gone
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{worker}/stat") as stat:
+            if stat.read().split(") ")[1].startswith("Z"):
+                break  # killed; its parent died first, so init reaps it
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the worker outlived the abandoned child")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".related-terms-1-other-build"]
+    child.abandon()  # a second time does nothing
+    assert child.take(b"view") is None

@@ -13,20 +13,21 @@ Contract for templates and other plugins:
 from __future__ import annotations
 
 import gc
+import logging
 
 from content_model.dates import reference_time
+from pelican import generators as pelican_generators
 from pelican import signals
 from site_build.memory import return_free_memory
+from site_build.session import session_of
 
-from .ahead import RankingAhead, article_view_rows, start_ranking, view_digest
+from .ahead import article_view_rows, start_ranking, view_digest
 from .items import article_text, excerpt, item_from_article
 from .parallel import related_id_lists
 from .ranker import RelatedIndex
 from .settings import read_settings
 
-# The ranking started before reading (ahead.py): settings id -> (its generator, the child).
-# The generator is held, so its id cannot be another build's until the child is taken.
-_AHEAD: dict[int, tuple[object, RankingAhead]] = {}
+logger = logging.getLogger(__name__)
 
 
 def add_filters(generator) -> None:
@@ -39,18 +40,42 @@ def add_filters(generator) -> None:
 def rank_ahead(generator) -> None:
     """Before Pelican reads the articles: rank the validated columns in a child meanwhile.
 
-    Pelican sends `article_generator_preread` before each file it reads: the first starts it."""
-    key = id(generator.settings)
-    if key in _AHEAD and _AHEAD[key][0] is generator:
+    Only in a build run by site_build (its session stops a child the build never took) whose
+    articles keep their reader's HTML apart from later edits (`ahead.article_view_rows`).
+    Pelican sends `article_generator_preread` before each file it reads: the first decides.
+    """
+    if "_related_ahead" in generator.__dict__:
         return
-    for stale in list(_AHEAD):  # a build that failed before taking its lists
-        _AHEAD.pop(stale)[1].abandon()
+    generator._related_ahead = None
+    session = session_of(generator.settings)
     index = generator.context.get("site_index")
-    if index is None or not hasattr(index, "columns"):
+    if session is None or index is None or not getattr(pelican_generators.Article, "reads_stored_html", False):
         return
-    ahead = start_ranking(index, read_settings(generator.settings), reference_time(generator.settings))
+    try:
+        ahead = start_ranking(index, read_settings(generator.settings), reference_time(generator.settings))
+    except Exception:  # never stop Pelican reading a file: the build ranks the articles itself
+        logger.debug("related: no ranking ahead", exc_info=True)
+        return
     if ahead is not None:
-        _AHEAD[key] = (generator, ahead)
+        generator._related_ahead = ahead
+        session.at_end(ahead.abandon)
+
+
+def _lists_ranked_ahead(generator, articles: list, items: list) -> dict[str, list[str]] | None:
+    """The lists the child ranked, if it ranked these articles with these settings; else None.
+    The child is reaped (or stopped) either way."""
+    ahead = generator.__dict__.pop("_related_ahead", None)
+    if ahead is None:
+        return None
+    try:
+        rows = article_view_rows(articles, items)
+        if rows is not None:
+            return ahead.take(view_digest(rows, read_settings(generator.settings)))
+    except Exception:  # whatever went wrong, ranking the articles here gives the lists
+        logger.debug("related: the lists ranked ahead are not used", exc_info=True)
+    finally:
+        ahead.abandon()  # does nothing once taken
+    return None
 
 
 def attach_related(generators) -> None:
@@ -78,14 +103,7 @@ def _attach_related(generators) -> None:
         by_slug = {article.slug: article for article in articles}
         # items without their text: each is made from its article when the index reads it
         items = [item_from_article(article, with_text=False) for article in articles]
-        ahead = _AHEAD.pop(id(generator.settings), (None, None))[1]
-        lists = None
-        if ahead is not None:
-            rows = article_view_rows(articles, items)
-            if rows is None:
-                ahead.abandon()
-            else:
-                lists = ahead.take(view_digest(rows))
+        lists = _lists_ranked_ahead(generator, articles, items)
         if lists is None:  # no child, or it ranked something else than these articles
             index = RelatedIndex(items, read_settings(generator.settings),
                                  text_of=lambda item, by_slug=by_slug: article_text(by_slug[item.id]))

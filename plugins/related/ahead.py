@@ -17,15 +17,19 @@ import gc
 import hashlib
 import marshal
 import os
+import shutil
 import signal
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
+from pathlib import Path
 
 from content_model.stored_html import StoredHtml, html_identity, unedited_source
 
+from .cache import SCRATCH_PREFIX
 from .items import is_published, item_text
 from .parallel import related_id_lists
-from .ranker import Item, RelatedIndex
+from .ranker import Item, RelatedIndex, Tuning
 from .settings import RelatedSettings
 
 # (id, title, section, tags, authors, date, picks, standfirst, body digest): what ranking reads
@@ -37,10 +41,12 @@ def view_row(item: Item, standfirst: str, body_identity: bytes) -> ViewRow:
             standfirst, body_identity)
 
 
-def view_digest(rows: Iterable[ViewRow]) -> bytes:
-    """One digest of every row, whatever their order. (`repr`, not marshal: marshal writes an
-    object seen twice as a back-reference, so equal rows can give different bytes.)"""
-    return hashlib.blake2b(repr(sorted(rows)).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def view_digest(rows: Iterable[ViewRow], settings: RelatedSettings) -> bytes:
+    """One digest of every row, whatever their order, and of the settings ranking reads (not
+    where the cache is). `repr`, not marshal: marshal writes an object seen twice as a
+    back-reference, so equal rows can give different bytes."""
+    ranking = (replace(settings, cache_dir=None), Tuning())
+    return hashlib.blake2b(repr((ranking, sorted(rows))).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def index_items(index, now: dt.datetime) -> tuple[list[Item], list[ViewRow], Callable[[Item], str]]:
@@ -86,61 +92,88 @@ def article_view_rows(articles: Sequence, items: Sequence[Item]) -> list[ViewRow
 def _rank(index, settings: RelatedSettings, now: dt.datetime) -> list:
     items, rows, text_of = index_items(index, now)
     ranker = RelatedIndex(items, settings, text_of=text_of)
-    return [view_digest(rows), related_id_lists(ranker, [item.id for item in items])]
+    return [view_digest(rows, settings), related_id_lists(ranker, [item.id for item in items])]
 
 
-@dataclass
 class RankingAhead:
-    """A child ranking the index; `take` waits for its lists."""
+    """A child ranking the index (in a process group of its own, with its workers); `take`
+    waits for its lists, `abandon` stops them all. Either reaps it; later calls do nothing."""
 
-    pid: int
-    pipe: int
+    def __init__(self, pid: int, pipe: int, scratch: Path) -> None:
+        self.pid, self.pipe, self.scratch = pid, pipe, scratch
+        self.done = False
 
     def take(self, expected_view: bytes) -> dict[str, list[str]] | None:
-        """The child's lists if it ranked exactly `expected_view`, else None. Reaps the child."""
-        result = None
+        """The child's lists if it ranked exactly `expected_view`, else None."""
+        if self.done:
+            return None
+        self.done = True
         try:
             with os.fdopen(self.pipe, "rb") as pipe:
                 result = marshal.load(pipe)
         except (EOFError, ValueError, TypeError, OSError):
             result = None
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return None
         if os.waitstatus_to_exitcode(status) != 0 or not isinstance(result, list) or len(result) != 2:
             return None
         view, lists = result
         return lists if view == expected_view and isinstance(lists, dict) else None
 
     def abandon(self) -> None:
-        """Stop and reap a child whose lists nobody will take (the build failed first)."""
+        """Stop the child and its workers, reap it, and remove the scratch files it left."""
+        if self.done:
+            return
+        self.done = True
         try:
             os.close(self.pipe)
         except OSError:
             pass
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(self.pid, signal.SIGKILL)
+                break
+            except (ProcessLookupError, PermissionError):
+                continue
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+        for folder in self.scratch.glob(f"{SCRATCH_PREFIX}{self.pid}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def start_ranking(index, settings: RelatedSettings, now: dt.datetime) -> RankingAhead | None:
-    """Fork a child that ranks `index` and sends back [view digest, lists]; None without fork."""
+    """Fork a child that ranks `index` and sends back [view digest, lists]; None when no child
+    can be started (then the build ranks the articles itself)."""
     if not hasattr(os, "fork"):
         return None
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: rank, send, leave without the parent's cleanup handlers
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or process slot for a child
         os.close(read_end)
-        gc.disable()  # ~10^5 containers that all live to the end (see `attach_related`)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: rank, send, leave without the parent's cleanup handlers
         code = 0
         try:
+            os.setpgid(0, 0)  # its workers join its group: `abandon` stops them all
+            os.close(read_end)
+            gc.disable()  # ~10^5 containers that all live to the end (see `attach_related`)
             with os.fdopen(write_end, "wb") as pipe:
                 marshal.dump(_rank(index, settings, now), pipe)
         except BaseException:
             code = 1
         os._exit(code)
     os.close(write_end)
-    return RankingAhead(pid, read_end)
+    try:
+        os.setpgid(pid, pid)  # also here, so the group exists before `abandon` can be called
+    except OSError:
+        pass  # the child set it already, or has exited
+    return RankingAhead(pid, read_end, settings.cache_dir or Path(tempfile.gettempdir()))

@@ -32,6 +32,7 @@ from . import tokens
 from .tokens import TermFolder, term_counts
 
 CACHE_FILE_NAME = "terms.marshal"
+SCRATCH_PREFIX = ".related-terms-"  # + the pid of the process that made the folder
 _MAGIC = b"ridge-related-terms 3\n"
 _DIGEST_SIZE = 32
 _KEY_SIZE = 16
@@ -214,7 +215,8 @@ def _scratch_folder(workers: int, scratch: Path | None):
     try:
         if scratch is not None:
             scratch.mkdir(parents=True, exist_ok=True)
-        return tempfile.TemporaryDirectory(prefix=".related-terms-", dir=scratch)
+        # named by the process that makes it, so whoever stops that process can remove it
+        return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=scratch)
     except OSError:
         return nullcontext()
 

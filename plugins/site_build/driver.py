@@ -104,6 +104,7 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     finally:
         pelican_logger.removeHandler(counter)
         forget_pelican_memos()
+        session.end()  # e.g. stops a helper process a failed build never waited for
     if counter.messages and not errors:
         errors = [f"build failed: Pelican reported {len(counter.messages)} error(s):", *counter.messages]
     if errors:

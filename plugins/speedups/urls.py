@@ -49,13 +49,15 @@ class _RemembersSourcePath:
 
 @functools.lru_cache(maxsize=8)
 def _content_root(path_setting: str) -> str:
-    return os.path.abspath(path_setting)
+    return os.path.normpath(path_setting)
 
 
 def _relative_source_path(path: str, path_setting: str) -> str | None:
     """Pelican's `relpath(abspath(join(PATH, path)), abspath(PATH))` by slicing, for the usual
     case of a normalised absolute path inside PATH (the generators give every article one);
     None otherwise. Pelican's own took ~15 us per article, mostly in `relpath`."""
+    if not isinstance(path, str) or not isinstance(path_setting, str) or not os.path.isabs(path_setting):
+        return None  # (a relative PATH depends on the working folder, which may change)
     root = _content_root(path_setting)
     if not (path.startswith(root) and path[len(root):len(root) + 1] == os.sep and len(path) > len(root) + 1):
         return None
