@@ -261,3 +261,31 @@ def test_abandoning_stops_the_childs_workers_and_removes_its_scratch_files(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == [".related-terms-1-other-build"]
     child.abandon()  # a second time does nothing
     assert child.take(b"view") is None
+
+
+def test_a_take_interrupted_before_the_child_is_reaped_leaves_it_to_abandon(tmp_path, monkeypatch):
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # sends nothing and lives on
+        os.setpgid(0, 0)
+        os.close(write_end)
+        time.sleep(60)
+        os._exit(0)
+    os.close(write_end)
+    child = ahead.RankingAhead(pid, read_end, tmp_path)
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ahead.os, "waitpid", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            child.take(b"view")
+    spare = os.open(os.devnull, os.O_RDONLY)  # may get the pipe's old number
+    try:
+        child.abandon()
+        os.fstat(spare)  # still open: abandon closed nothing of anyone else's
+    finally:
+        os.close(spare)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

@@ -107,16 +107,19 @@ class RankingAhead:
         """The child's lists if it ranked exactly `expected_view`, else None."""
         if self.done:
             return None
-        self.done = True
+        # done only once reaped: interrupted before that (Ctrl-C), `abandon` still stops the child
+        pipe, self.pipe = self.pipe, -1
         try:
-            with os.fdopen(self.pipe, "rb") as pipe:
-                result = marshal.load(pipe)
+            with os.fdopen(pipe, "rb") as stream:
+                result = marshal.load(stream)
         except (EOFError, ValueError, TypeError, OSError):
             result = None
         try:
             _, status = os.waitpid(self.pid, 0)
         except ChildProcessError:
+            self.done = True
             return None
+        self.done = True
         if os.waitstatus_to_exitcode(status) != 0 or not isinstance(result, list) or len(result) != 2:
             return None
         view, lists = result
@@ -127,10 +130,9 @@ class RankingAhead:
         if self.done:
             return
         self.done = True
-        try:
+        if self.pipe >= 0:  # (once `take` has it, the number may already be another file's)
             os.close(self.pipe)
-        except OSError:
-            pass
+            self.pipe = -1
         for kill in (os.killpg, os.kill):
             try:
                 kill(self.pid, signal.SIGKILL)
