@@ -11,18 +11,11 @@ from pathlib import Path
 import pytest
 import related
 from conftest import BUILD_TIME, ROOT, build
-from content_model.dates import site_timezone
-from content_model.parse_cache import parse_files
-from content_model.validate import FileChecker, content_files, validate_content
 from pelican import signals
 from related import ahead
-from related.explain import _render_bodies
-from related.items import items_from_records
-from related.ranker import RelatedIndex
+from related.explain import ranking_of, validated_index
 from related.settings import read_settings as read_related_settings
 from test_related_site import card_slugs
-
-TZ = site_timezone("Asia/Tbilisi")
 
 
 @pytest.fixture
@@ -94,27 +87,20 @@ def test_a_child_that_fails_leaves_the_ranking_to_the_build(tmp_path, monkeypatc
     assert all_cards(tmp_path / "out") == all_cards(demo_site)
 
 
-def test_the_build_shows_the_cards_invoke_related_explains(demo_site):
-    # the ranking reads each column's own body, not the membership block placed into it
-    index, errors = validate_content(ROOT / "content", TZ)
-    assert not errors
-    bodies, standfirsts = _render_bodies(index.columns)
-    items, _ = items_from_records(index.columns, bodies, standfirsts, BUILD_TIME)
+def demo_settings(**overrides) -> dict:
     from pelican.settings import read_settings
 
-    explained = RelatedIndex(items, read_related_settings(read_settings(str(ROOT / "pelicanconf.py"))))
+    return {**read_settings(str(ROOT / "pelicanconf.py")), "BUILD_TIME": BUILD_TIME, **overrides}
+
+
+def test_the_build_shows_the_cards_invoke_related_explains(demo_site, tmp_path):
+    # the ranking reads each column's own body, not the membership block placed into it
+    settings = demo_settings(CACHE_ROOT=str(tmp_path))
+    explained, _ = ranking_of(validated_index(settings), settings)
     built = all_cards(demo_site)
     assert len(built) > 10
     for slug, slugs in built.items():
         assert explained.related_id_lists([slug])[0] == slugs, slug
-
-
-def validated_index(content: Path):
-    files = content_files(content)
-    parses = parse_files(files, None, workers=1, checker=FileChecker(TZ))
-    index, errors = validate_content(content, TZ, parses, files)
-    assert not errors
-    return index
 
 
 class Generator:
@@ -130,7 +116,7 @@ def test_one_child_per_build_and_the_build_ending_stops_a_child_it_never_took(mo
 
     session = BuildSession()
     settings = {"BUILD_TIME": BUILD_TIME, SESSION_SETTING: session}  # no CACHE_ROOT: nothing written
-    index = validated_index(ROOT / "content")
+    index = validated_index(demo_settings())
     stock = Generator(index, settings)
     related.rank_ahead(stock)  # stock articles: their HTML may be edited in place, the view can't tell
     assert forked_pids == [] and stock._related_ahead is None

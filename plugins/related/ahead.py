@@ -20,14 +20,14 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from content_model.stored_html import StoredHtml, html_identity, unedited_source
+from content_model.stored_html import html_identity, unedited_source
 
 from .cache import SCRATCH_PREFIX
-from .items import is_published, item_text
+from .items import items_from_index, text_from
 from .parallel import related_id_lists
 from .ranker import Item, RelatedIndex, Tuning
 from .settings import RelatedSettings
@@ -49,33 +49,6 @@ def view_digest(rows: Iterable[ViewRow], settings: RelatedSettings) -> bytes:
     return hashlib.blake2b(repr((ranking, sorted(rows))).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def index_items(index, now: dt.datetime) -> tuple[list[Item], list[ViewRow], Callable[[Item], str]]:
-    """Items (without text) for the published columns of a validated SiteIndex, their view
-    rows, and `text_of` for the ranker: each text is made when it is read."""
-    items: list[Item] = []
-    rows: list[ViewRow] = []
-    sources: dict[str, tuple[str, str | StoredHtml | None]] = {}
-    for slug, record in index.columns.items():
-        meta = record.meta
-        scheduled = meta.date > now
-        status = "draft" if meta.status == "draft" or scheduled else "published"  # as the reader has it
-        if not is_published(status, meta.date, now):
-            continue
-        parse = index.parses[record.path]
-        standfirst = meta.summary or parse.first_paragraph
-        item = Item(id=slug, title=meta.title, section=meta.section, tags=tuple(meta.tags),
-                    authors=tuple(meta.authors), text="", date=meta.date, related=tuple(meta.related))
-        items.append(item)
-        rows.append(view_row(item, standfirst, html_identity(parse.body_html)))
-        sources[slug] = (standfirst, parse.body_html)
-
-    def text_of(item: Item) -> str:
-        standfirst, body = sources[item.id]
-        return item_text(standfirst, body.text() if type(body) is StoredHtml else body or "")
-
-    return items, rows, text_of
-
-
 def article_view_rows(articles: Sequence, items: Sequence[Item]) -> list[ViewRow] | None:
     """The view rows of Pelican articles (with their items), or None when an article does
     not keep its body apart from later edits (then only ranking the articles is sure)."""
@@ -90,8 +63,9 @@ def article_view_rows(articles: Sequence, items: Sequence[Item]) -> list[ViewRow
 
 
 def _rank(index, settings: RelatedSettings, now: dt.datetime) -> list:
-    items, rows, text_of = index_items(index, now)
-    ranker = RelatedIndex(items, settings, text_of=text_of)
+    items, bodies, _ = items_from_index(index, now)
+    rows = [view_row(item, bodies[item.id][0], html_identity(bodies[item.id][1])) for item in items]
+    ranker = RelatedIndex(items, settings, text_of=text_from(bodies))
     return [view_digest(rows, settings), related_id_lists(ranker, [item.id for item in items])]
 
 

@@ -6,27 +6,31 @@ import difflib
 from pathlib import Path
 
 from content_model.dates import reference_time, site_timezone
-from content_model.text import first_paragraph_text
-from content_model.validate import validate_content
+from content_model.errors import ContentErrors
+from content_model.parse_cache import parse_files
+from content_model.validate import FileChecker, SiteIndex, content_files, validate_content
 
-from .items import items_from_records
+from .items import items_from_index, text_from
 from .ranker import RelatedIndex
 from .settings import SIGNALS, read_settings
 
 
-def _render_bodies(records) -> tuple[dict[str, str], dict[str, str]]:
-    """Body HTML and standfirst per slug, exactly as the column reader makes them."""
-    from content_model.frontmatter import parse_content_file
-    from content_model.reader import MARKDOWN_EXTENSIONS
-    from markdown import Markdown
+def validated_index(settings: dict) -> SiteIndex:
+    """The content validated and parsed as a build does it (the same Markdown); raises
+    ContentErrors like the build would."""
+    content_dir, tz = Path(settings["PATH"]), site_timezone(settings["TIMEZONE"])
+    files = content_files(content_dir)
+    parses = parse_files(files, checker=FileChecker(tz))
+    index, errors = validate_content(content_dir, tz, parses, files)
+    if errors:
+        raise ContentErrors(errors)
+    return index
 
-    md = Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    bodies, standfirsts = {}, {}
-    for slug, record in records.items():
-        md.reset()
-        bodies[slug] = md.convert(parse_content_file(record.path, record.display).body)
-        standfirsts[slug] = record.meta.summary or first_paragraph_text(bodies[slug])
-    return bodies, standfirsts
+
+def ranking_of(index: SiteIndex, settings: dict) -> tuple[RelatedIndex, set[str]]:
+    """The build's ranking of a validated index, and the slugs it leaves out."""
+    items, bodies, unpublished = items_from_index(index, reference_time(settings))
+    return RelatedIndex(items, read_settings(settings), text_of=text_from(bodies)), unpublished
 
 
 def explain(slug: str, settings_file: str | Path = "pelicanconf.py", limit: int = 10) -> str:
@@ -35,26 +39,21 @@ def explain(slug: str, settings_file: str | Path = "pelicanconf.py", limit: int 
     Raises LookupError for an unknown slug (with a suggestion) and ContentErrors when the
     content does not validate, like the build would.
     """
-    from content_model.errors import ContentErrors
     from pelican.settings import read_settings as read_pelican_settings
 
     settings = read_pelican_settings(str(settings_file))
-    related_settings = read_settings(settings)
-    index, errors = validate_content(Path(settings["PATH"]), site_timezone(settings["TIMEZONE"]))
-    if errors:
-        raise ContentErrors(errors)
+    read_settings(settings)  # a bad RELATED_* option is reported before any work
+    index = validated_index(settings)
     if slug not in index.columns:
         # a typo, or the start of a long slug typed from memory
         close = difflib.get_close_matches(slug, list(index.columns), n=1) or sorted(
             known for known in index.columns if slug in known)[:1]
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise LookupError(f"no column with slug '{slug}'{hint}")
-    bodies, standfirsts = _render_bodies(index.columns)
-    items, unpublished = items_from_records(index.columns, bodies, standfirsts, reference_time(settings))
+    ranker, unpublished = ranking_of(index, settings)
     if slug in unpublished:
         return (f"'{slug}' is a draft or scheduled: it is not published yet, so it has no cards "
                 "and is never shown as a card.")
-    ranker = RelatedIndex(items, related_settings)
     return report(ranker, slug, limit, unpublished)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from content_model.stored_html import StoredHtml, unedited_source
 from content_model.text import cut_at_word, html_to_text
@@ -41,8 +41,8 @@ def item_from_article(article, with_text: bool = True) -> Item:
     """An Item for a Pelican Article (duck-typed: anything with the column attributes).
 
     Reads the body as the reader gave it (`article_text`), never `content`: reading `content`
-    memoizes it before other plugins have finished changing it (see DESIGN.md, known traps). Leaves `url` empty: the
-    build's cards link the Article itself, and Pelican works a URL out afresh on every read
+    memoizes it before other plugins have finished changing it (see DESIGN.md, known traps).
+    Leaves `url` empty: the build's cards link the Article itself, and Pelican works a URL out afresh on every read
     (at 10,000 columns that alone took 1.4 s), before other plugins are done changing it.
     Without `with_text` the text is left empty: the build makes each text when the index reads
     it (`article_text`), so 10,000 of them are never held at once.
@@ -70,24 +70,32 @@ def is_published(status: str, date: dt.datetime, now: dt.datetime) -> bool:
     return status == "published" and date <= now
 
 
-def items_from_records(records: Mapping, body_html: Mapping[str, str], standfirsts: Mapping[str, str],
-                       now: dt.datetime, url_pattern: str = "columns/{slug}/") -> tuple[list[Item], set[str]]:
-    """Items for the published columns of a validated SiteIndex, and the slugs left out."""
-    items, unpublished = [], set()
-    for slug, record in records.items():
+ColumnBody = tuple[str, "str | StoredHtml | None"]  # (standfirst, body HTML as parsed)
+
+
+def items_from_index(index, now: dt.datetime) -> tuple[list[Item], dict[str, ColumnBody], set[str]]:
+    """Items without text for the published columns of a validated SiteIndex (with its parses),
+    each one's standfirst and body (`text_from` makes the texts from them), and the slugs left
+    out (drafts and scheduled columns). Fields as the column reader gives the articles."""
+    items: list[Item] = []
+    bodies: dict[str, ColumnBody] = {}
+    unpublished: set[str] = set()
+    for slug, record in index.columns.items():
         meta = record.meta
         if not is_published(meta.status, meta.date, now):
             unpublished.add(slug)
             continue
-        items.append(Item(
-            id=slug,
-            title=meta.title,
-            section=meta.section,
-            tags=tuple(meta.tags),
-            authors=tuple(meta.authors),
-            text=item_text(standfirsts[slug], body_html[slug]),
-            date=meta.date,
-            url=url_pattern.format(slug=slug),
-            related=tuple(meta.related),
-        ))
-    return items, unpublished
+        parse = index.parses[record.path]
+        items.append(Item(id=slug, title=meta.title, section=meta.section, tags=tuple(meta.tags),
+                          authors=tuple(meta.authors), text="", date=meta.date, related=tuple(meta.related)))
+        bodies[slug] = (meta.summary or parse.first_paragraph, parse.body_html)
+    return items, bodies, unpublished
+
+
+def text_from(bodies: Mapping[str, ColumnBody]) -> Callable[[Item], str]:
+    """`text_of` for the ranker: each item's text made from its body when it is read."""
+    def text_of(item: Item) -> str:
+        standfirst, body = bodies[item.id]
+        return item_text(standfirst, body.text() if type(body) is StoredHtml else body or "")
+
+    return text_of
