@@ -25,6 +25,7 @@ from content_model.catalog import display_path, load_yaml_file
 from pelican import signals
 
 from .config import read_image_settings
+from .memo import manifest_key, recall, remember
 from .pipeline import (
     AuthorInput,
     ColumnInput,
@@ -71,8 +72,17 @@ def make_site_images(index, settings: dict) -> list:
                     _author_refs(content_dir, author_id) if profile.avatar else None)
         for author_id, profile in index.catalog.authors.items()
     ]
-    manifest, errors = process_images(content_dir, image_settings, columns, authors,
-                                      settings.get("SITENAME", ""), settings.get("SITE_TAGLINE", ""))
+    site_name, tagline = settings.get("SITENAME", ""), settings.get("SITE_TAGLINE", "")
+    key = manifest_key(content_dir, image_settings, columns, authors, site_name, tagline)
+    manifest = recall(image_settings, key)
+    if manifest is not None:
+        logger.info("images: %d generated, %d reused (as planned by the last build)",
+                    manifest.stats.generated, manifest.stats.reused)
+        settings[MANIFEST_KEY] = manifest
+        return []
+    manifest, errors = process_images(content_dir, image_settings, columns, authors, site_name, tagline)
+    if not errors:
+        remember(image_settings, key, manifest)
     settings[MANIFEST_KEY] = manifest
     return errors
 

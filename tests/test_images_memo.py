@@ -1,0 +1,134 @@
+"""The image plan kept between builds (images/memo.py): used only while its inputs stand."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+from pathlib import Path
+
+import content_model.validate
+import images
+import pytest
+from conftest import build
+from images.memo import MEMO_FILE, manifest_key, recall, remember
+from images.pipeline import AuthorInput, ColumnInput, ImageRef, process_images
+from PIL import Image
+from test_images_derive import settings_for
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Files count as settled at once (normally two seconds after their last write)."""
+    monkeypatch.setattr(content_model.validate, "_SETTLED_NS", 0)
+
+
+def _inputs(tmp_path: Path):
+    content = tmp_path / "content"
+    (content / "images").mkdir(parents=True)
+    Image.new("RGB", (900, 600), "olive").save(content / "images" / "cover.jpg")
+    Image.new("RGB", (300, 300), "teal").save(content / "images" / "face.png")
+    columns = [ColumnInput("with-cover", "With a cover", "Insider", ("a",), "images/cover.jpg",
+                           ImageRef("content/columns/with-cover.md", 7, "image")),
+               ColumnInput("no-cover", "Without a cover", "Insider", ("a", "b"), None, None)]
+    authors = [AuthorInput("a", "Ana Beridze", "images/face.png", None), AuthorInput("b", "Bo Li", None, None)]
+    return content, columns, authors
+
+
+def test_a_kept_manifest_comes_back_equal_and_counts_everything_as_reused(tmp_path, settled):
+    content, columns, authors = _inputs(tmp_path)
+    settings = settings_for(tmp_path)
+    manifest, errors = process_images(content, settings, columns, authors, "Site")
+    assert not errors and manifest.stats.generated > 20
+    key = manifest_key(content, settings, columns, authors, "Site", "")
+    assert key is not None and recall(settings, key) is None  # nothing kept yet
+    remember(settings, key, manifest)
+    again = recall(settings, key)
+    assert again is not None and again is not manifest
+    assert dataclasses.replace(again, stats=manifest.stats) == manifest
+    assert (again.stats.generated, again.stats.reused, again.stats.sources) == (
+        0, manifest.stats.generated + manifest.stats.reused, manifest.stats.sources)
+    assert recall(settings, "another key") is None
+
+
+def test_the_key_follows_every_input_but_where_a_field_is_written(tmp_path, settled):
+    content, columns, authors = _inputs(tmp_path)
+    settings = settings_for(tmp_path)
+    key = manifest_key(content, settings, columns, authors, "Site", "")
+    assert key == manifest_key(content, settings, list(columns), list(authors), "Site", "")
+    moved = [dataclasses.replace(columns[0], ref=ImageRef("content/columns/with-cover.md", 12, "image")), columns[1]]
+    assert manifest_key(content, settings, moved, authors, "Site", "") == key
+    retitled = [dataclasses.replace(columns[0], title="Another title"), columns[1]]
+    others = [
+        manifest_key(content, settings, retitled, authors, "Site", ""),
+        manifest_key(content, settings, columns[:1], authors, "Site", ""),
+        manifest_key(content, settings, columns, [authors[0], dataclasses.replace(authors[1], name="Bo Lee")],
+                     "Site", ""),
+        manifest_key(content, settings, columns, authors, "Another site", ""),
+        manifest_key(content, settings, columns, authors, "Site", "A tagline"),
+        manifest_key(content, settings_for(tmp_path, IMAGE_COVER_WIDTHS=[400, 800]), columns, authors, "Site", ""),
+    ]
+    assert key not in others and len(set(others)) == len(others)
+    # the same image written again with other bytes (a stamp differs) is another plan
+    Image.new("RGB", (900, 600), "navy").save(content / "images" / "cover.jpg")
+    assert manifest_key(content, settings, columns, authors, "Site", "") not in (key, *others)
+
+
+def test_an_image_written_moments_ago_is_not_trusted_by_its_stamp(tmp_path):
+    content, columns, authors = _inputs(tmp_path)  # written just now, and not `settled`
+    assert manifest_key(content, settings_for(tmp_path), columns, authors, "Site", "") is None
+
+
+def test_a_derivative_gone_from_the_cache_or_a_damaged_memo_means_planning_again(tmp_path, settled):
+    content, columns, authors = _inputs(tmp_path)
+    settings = settings_for(tmp_path)
+    manifest, _errors = process_images(content, settings, columns, authors, "Site")
+    key = manifest_key(content, settings, columns, authors, "Site", "")
+    remember(settings, key, manifest)
+    Path(next(iter(manifest.files.values()))).unlink()
+    assert recall(settings, key) is None
+    (settings.cache_dir / MEMO_FILE).write_bytes(b"not a pickle")
+    assert recall(settings, key) is None
+    (settings.cache_dir / MEMO_FILE).write_bytes(pickle.dumps({"format": 1, "key": key, "manifest": "?"}))
+    assert recall(settings, key) is None
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_builds_use_the_kept_plan_and_make_a_removed_derivative_again(content_copy, tmp_path, settled, monkeypatch):
+    planned = []
+    real = images.process_images
+
+    def counting(*args, **kwargs):
+        planned.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(images, "process_images", counting)
+    cache = tmp_path / "image-cache"
+    first = build(tmp_path / "one", content_copy, IMAGE_CACHE_DIR=str(cache))
+    assert first.ok, first.errors
+    assert len(planned) == 1 and (cache / MEMO_FILE).is_file()
+
+    second = build(tmp_path / "two", content_copy, IMAGE_CACHE_DIR=str(cache))
+    assert second.ok, second.errors
+    assert len(planned) == 1  # the kept plan, not a new one
+    assert _tree(tmp_path / "two") == _tree(tmp_path / "one")
+
+    with open(cache / MEMO_FILE, "rb") as handle:
+        kept = pickle.load(handle)["manifest"]
+    url, cached = next((u, c) for u, c in sorted(kept.files.items()) if "-cover-" in u)
+    os.unlink(cached)
+    third = build(tmp_path / "three", content_copy, IMAGE_CACHE_DIR=str(cache))
+    assert third.ok, third.errors
+    assert len(planned) == 2 and os.path.isfile(cached)
+    assert (tmp_path / "three" / url).read_bytes() == (tmp_path / "one" / url).read_bytes()
+
+
+def test_a_build_with_image_errors_keeps_no_plan(content_copy, tmp_path, settled):
+    (content_copy / "images" / "covers" / "a-library-card-in-three-alphabets.jpg").write_text("not a picture")
+    cache = tmp_path / "image-cache"
+    result = build(tmp_path / "out", content_copy, IMAGE_CACHE_DIR=str(cache))
+    assert not result.ok and any("is not an image that can be read" in e for e in result.errors)
+    assert not (cache / MEMO_FILE).exists()
