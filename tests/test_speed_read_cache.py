@@ -179,8 +179,9 @@ def test_caches_of_deleted_content_folders_are_removed(tmp_path):
     gone.mkdir(parents=True)
     kept_files = write_columns(kept, 1)
     gone_file = content_cache_file(cache_dir, gone)
-    parse_files(write_columns(gone, 1), gone_file, workers=1)
-    assert shard_files(gone_file)
+    gone_files = write_columns(gone, 1)
+    parse_files(gone_files, gone_file, workers=1, stamps={path: (1, 2) for path, _ in gone_files})
+    assert shard_files(gone_file) and gone_file.with_suffix(".stamps").is_file()
     shutil.rmtree(gone)
     kept_file = content_cache_file(cache_dir, kept)
     parse_files(kept_files, kept_file, workers=1)
@@ -299,3 +300,45 @@ def test_a_file_written_moments_ago_or_with_its_time_restored_is_not_trusted_by_
     finally:
         validate._SETTLED_NS = saved
     assert stamp_of["before"] is not None and stamp_of["after"] != stamp_of["before"]  # the change time moved
+
+
+def test_a_file_with_the_stamp_noted_last_time_is_not_read_again(tmp_path, monkeypatch):
+    files = write_columns(tmp_path / "content", 4)
+    cache = tmp_path / "parsed.pickle"
+    stamps = {path: ("stamp", index) for index, (path, _) in enumerate(files)}
+    first = parse_files(files, cache, workers=1, stamps=stamps)
+    read: set[Path] = set()
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.add(self) or real(self))
+
+    # unchanged stamps: taken from the cache without reading a file
+    assert parse_files(files, cache, workers=1, stamps=stamps) == first
+    assert read == set()
+    # a file whose stamp changed, or has none now, is read; so is every file without stamps
+    edited, edited_display = files[1]
+    edited.write_text(column("Column 1", "A **rewritten** body."))
+    stamps[edited] = ("stamp", "after the edit")
+    stamps[files[2][0]] = None
+    again = parse_files(files, cache, workers=1, stamps=stamps)
+    assert read == {edited, files[2][0]}
+    assert "<strong>rewritten</strong>" in again[edited].html and again[edited] == fresh(edited, edited_display)
+    read.clear()
+    assert parse_files(files, cache, workers=1) == again and read == {path for path, _ in files}
+    # the edit's new stamp was noted with the digest of what was parsed
+    read.clear()
+    assert parse_files(files, cache, workers=1, stamps=stamps) == again and read == {files[2][0]}
+
+
+def test_a_noted_stamp_is_not_trusted_without_its_cached_parse(tmp_path):
+    files = write_columns(tmp_path / "content", 2)
+    cache = tmp_path / "parsed.pickle"
+    stamps = {path: ("stamp", index) for index, (path, _) in enumerate(files)}
+    parse_files(files, cache, workers=1, stamps=stamps)
+    for shard in shard_files(cache):
+        shard.write_bytes(b"damaged")
+    edited, display = files[0]
+    edited.write_text(column("Column 0", "Written while the cache was lost."))  # with the same stamp
+    result = parse_files(files, cache, workers=1, stamps=stamps)
+    assert "Written while the cache was lost." in result[edited].html
+    cache.with_suffix(".stamps").write_bytes(b"not a pickle")
+    assert parse_files(files, cache, workers=1, stamps=stamps)[edited] == fresh(edited, display)

@@ -45,7 +45,7 @@ def validate_site(generator) -> None:
     # each file's own checks run with its parse and are cached with it: an unchanged file
     # is not validated again; the checks across files (unknown authors, slugs...) always run
     stamps = {path: file_stamp(path) for path, _ in files}  # before parse_files reads them
-    parses = parse_files(files, cache_file, checker=FileChecker(tz))
+    parses = parse_files(files, cache_file, checker=FileChecker(tz), stamps=stamps)
     return_free_memory()  # the HTML of new parses is in the cache's files now (stored_html.py)
     index, errors = validate_content(content_dir, tz, parses, files)
     index.stamps = {path: stamp for path, stamp in stamps.items() if stamp is not None and path in index.parses}

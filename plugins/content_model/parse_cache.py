@@ -10,7 +10,8 @@ this package's code and the Markdown/YAML libraries: an edited file misses and i
 again, a deleted file's entry is dropped at the next save, and an unreadable cache is ignored.
 A shard is a header, the pickled parses, then their HTML: parses loaded from a shard (or
 saved to one) point at their HTML there (`stored_html.StoredHtml`) instead of holding it.
-No Pelican here.
+Beside the shards, `<key>.stamps` notes each file's stamp with its digest, so that a file
+whose stamp is unchanged is not read and hashed again. No Pelican here.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pickle
 import struct
 import sys
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import markdown
 import yaml
+from site_build.kept_files import write_atomically
 
 from .block_needles import use_block_needles
 from .body_check import check_body
@@ -176,6 +178,7 @@ def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
             if note.stem != cache_file.stem and source and not Path(source).exists():
                 for shard in shard_files(note.with_suffix(".pickle")):
                     shard.unlink(missing_ok=True)
+                note.with_suffix(".stamps").unlink(missing_ok=True)
                 note.unlink(missing_ok=True)
         for orphan in cache_dir.glob("parsed-*.pickle"):  # made before notes existed
             note = orphan.with_name(orphan.name.rsplit("-", 1)[0] + ".source")
@@ -240,6 +243,35 @@ def load_cache(cache_file: Path | None, context: str | None = None) -> dict[tupl
     for path in shard_files(cache_file):
         entries.update(_load_shard(path, context))
     return entries
+
+
+def stamps_file(cache_file: Path) -> Path:
+    return cache_file.with_suffix(".stamps")
+
+
+def load_stamps(cache_file: Path | None, context: str | None = None) -> dict[str, tuple[Hashable, str]]:
+    """Display path -> (stamp, digest) of the files `parse_files` last saw with a stamp."""
+    if cache_file is None:
+        return {}
+    try:
+        with stamps_file(cache_file).open("rb") as handle:
+            stored = pickle.load(handle)
+    except FileNotFoundError:
+        return {}
+    except Exception as exc:  # damage means "read every file"
+        logger.warning("ignoring unreadable content stamps %s (%s)", stamps_file(cache_file), exc)
+        return {}
+    if (isinstance(stored, dict) and stored.get("version") == version_key() and stored.get("context") == context
+            and isinstance(stored.get("stamps"), dict)):
+        return stored["stamps"]
+    return {}
+
+
+def save_stamps(cache_file: Path, context: str | None, stamps: dict[str, tuple[Hashable, str]]) -> None:
+    data = pickle.dumps({"version": version_key(), "context": context, "stamps": stamps},
+                        protocol=pickle.HIGHEST_PROTOCOL)
+    if not write_atomically(stamps_file(cache_file), data):
+        logger.warning("could not save the content stamps %s", stamps_file(cache_file))
 
 
 def _write_shard(path: Path, context: str | None, entries: dict[tuple[str, str], FileParse]) -> None:
@@ -324,7 +356,7 @@ def _parse_many(jobs: list[tuple[str, str, Callable | None]], workers: int) -> l
 
 def parse_files(
     files: Iterable[tuple[Path, str]], cache_file: Path | None = None, workers: int | None = None,
-    checker: Callable | None = None,
+    checker: Callable | None = None, stamps: Mapping[Path, Hashable | None] | None = None,
 ) -> dict[Path, FileParse]:
     """Parse each (path, display) pair, reusing cached results for unchanged bytes.
 
@@ -334,26 +366,45 @@ def parse_files(
     `checker(path, display, parse)`, when given, runs on each new parse (in the workers) and
     its result is kept as `checked`; its `key` attribute names everything besides the bytes
     that the result depends on (cached results with another key are not used).
+
+    `stamps`, when given, holds each file's stamp taken before this call reads it (None:
+    not to be trusted); a file whose stamp is the one noted with its digest last time is
+    taken to have that digest, without reading and hashing it (about 0.1 s at 10,000 files).
     """
     files = list(files)
     context = getattr(checker, "key", None) if checker is not None else None
     cached = load_cache(cache_file, context)
+    noted = load_stamps(cache_file, context) if stamps is not None else {}
+    fresh_stamps: dict[str, tuple[Hashable, str]] = {}
     results: dict[Path, FileParse] = {}
     keep: dict[tuple[str, str], FileParse] = {}
     misses: list[tuple[Path, str]] = []
     for path, display in files:
-        key = (display, digest_of(path.read_bytes()))
+        stamp = stamps.get(path) if stamps is not None else None
+        seen = noted.get(display)
+        if stamp is not None and seen is not None and seen[0] == stamp and (display, seen[1]) in cached:
+            key = (display, seen[1])
+        else:
+            key = (display, digest_of(path.read_bytes()))
         hit = cached.get(key)
         if hit is None:
             misses.append((path, display))
         else:
             results[path] = hit
             keep[key] = hit
+            if stamp is not None:
+                fresh_stamps[display] = (stamp, key[1])
     parsed = _parse_many([(str(path), display, checker) for path, display in misses],
                          available_cores() if workers is None else workers)
     for (path, display), result in zip(misses, parsed, strict=True):
         results[path] = result
         keep[(display, result.digest)] = result
+        # the stamp is from before the parse read the file: a later write changes it
+        stamp = stamps.get(path) if stamps is not None else None
+        if stamp is not None:
+            fresh_stamps[display] = (stamp, result.digest)
     if cache_file is not None and keep.keys() != cached.keys():
         save_cache(cache_file, keep, cached, context)
+    if cache_file is not None and stamps is not None and fresh_stamps != noted:
+        save_stamps(cache_file, context, fresh_stamps)
     return results
