@@ -205,3 +205,44 @@ def test_stored_html_copies_as_itself(tmp_path):
     assert copy.copy(stored) is stored and copy.deepcopy(stored) is stored
     wrapped = HtmlFromCache(stored)
     assert copy.deepcopy({"content": wrapped})["content"] is wrapped
+
+
+def _stored_article(tmp_path: Path, body: str, **settings) -> ReadArticle:
+    path = tmp_path / "content" / "columns" / "linking.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\ntitle: Linking\ndate: 2025-03-01 09:00\nsection: politics\nauthors: [nino]\n---\n"
+                    + body + "\n", encoding="utf-8")
+    parses = parse_files([(path, "content/columns/linking.md")], tmp_path / "cache" / "parsed.pickle", workers=1)
+    stored = parses[path].body_html
+    assert type(stored) is StoredHtml
+    return ReadArticle(HtmlFromCache(stored), {"title": "Linking", "slug": "linking"},
+                       settings={**SETTINGS, "PATH": str(tmp_path / "content"), **settings}, source_path=str(path))
+
+
+@pytest.mark.parametrize("body, may_link", [
+    ("A plain paragraph with *emphasis*.", False),
+    ("A picture: ![Map]({static}/images/map.png)", True),
+    ("A | B in prose.", True),
+    ("A set {a, b}.", True),
+])
+def test_stored_html_notes_whether_link_syntax_can_occur(tmp_path, body, may_link):
+    assert _stored_article(tmp_path, body).__dict__["_html_source"].may_link is may_link
+
+
+def test_static_links_of_plain_stored_html_are_found_without_reading_it(tmp_path, monkeypatch):
+    linked = _stored_article(tmp_path / "a", "See ![Map]({static}/images/map.png) and [the list]({attach}list.csv).")
+    assert linked.get_static_links() == {"images/map.png", "columns/list.csv"}
+    assert linked.get_static_links() == contents.Article.get_static_links(linked)  # Pelican's answer
+
+    plain = _stored_article(tmp_path / "b", "Nothing to link here.")
+    reads: list[int] = []
+    source = plain.__dict__["_html_source"]
+    real_read = type(source.file).read
+    monkeypatch.setattr(type(source.file), "read", lambda self, *a: reads.append(1) or real_read(self, *a))
+    assert plain.get_static_links() == set() and reads == []
+    # an edit, or another link syntax, could add a link: those are read and searched
+    plain.edit_html(BlockSplice('<a href="{static}/images/pitch.png">pitch</a>', 0))
+    assert plain.get_static_links() == {"images/pitch.png"} and reads
+    custom = _stored_article(tmp_path / "c", "Nothing to link here.", INTRASITE_LINK_REGEX="@(?P<what>.*?)@")
+    reads.clear()
+    assert custom.get_static_links() == set() and reads

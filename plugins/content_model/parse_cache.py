@@ -56,9 +56,9 @@ MARKDOWN_EXTENSIONS = [
 
 # Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_MIN_FILES = 24
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 SHARDS = 32
-_SHARD_MAGIC = b"ridge-parses 6\n"
+_SHARD_MAGIC = b"ridge-parses 7\n"
 # lengths of the pickle and of the HTML after it, and the HTML's CRC-32 (checked on load)
 _SHARD_HEADER = struct.Struct("<QQI")
 _CHECK_PIECE = 1 << 20
@@ -220,11 +220,11 @@ def _load_shard(path: Path, context: str | None) -> dict[tuple[str, str], FilePa
         for entry in entries.values():
             span = entry.body_html
             if type(span) is tuple:
-                offset, length, digest, has_image = span
+                offset, length, digest, has_image, may_link = span
                 if offset < 0 or length < 0 or offset + length > html_length:
                     raise ValueError("an HTML span lies outside the file")
                 # the entry was made by this unpickling: nothing else has seen it yet
-                stored_html = StoredHtml(shard, html_start + offset, length, digest, has_image)
+                stored_html = StoredHtml(shard, html_start + offset, length, digest, has_image, may_link)
                 object.__setattr__(entry, "body_html", stored_html)
         return entries
     except Exception as exc:  # any damage means "no cache", never a failed build
@@ -277,7 +277,7 @@ def save_stamps(cache_file: Path, context: str | None, stamps: dict[str, tuple[H
 def _write_shard(path: Path, context: str | None, entries: dict[tuple[str, str], FileParse]) -> None:
     """Write one shard atomically (a crash leaves the old file or the new one), then point
     `entries` at their HTML in it, so the text they held can go."""
-    spans: dict[tuple[str, str], tuple[int, int, bytes, bool]] = {}
+    spans: dict[tuple[str, str], tuple[int, int, bytes, bool, bool]] = {}
     html: list[bytes] = []
     offset = 0
     for key, entry in entries.items():
@@ -285,11 +285,11 @@ def _write_shard(path: Path, context: str | None, entries: dict[tuple[str, str],
         if body is None:
             continue
         if type(body) is StoredHtml:
-            data, digest, has_image = body.file.read(body.offset, body.length), body.digest, body.has_image
+            data, digest = body.file.read(body.offset, body.length), body.digest
         else:
             data = body.encode("utf-8", "surrogatepass")
-            digest, has_image = html_digest(data), b"<img" in data
-        spans[key] = (offset, len(data), digest, has_image)
+            digest = html_digest(data)
+        spans[key] = (offset, len(data), digest, b"<img" in data, b"{" in data or b"|" in data)
         html.append(data)
         offset += len(data)
     pickled = {key: replace(entry, body_html=spans.get(key)) for key, entry in entries.items()}
@@ -306,8 +306,9 @@ def _write_shard(path: Path, context: str | None, entries: dict[tuple[str, str],
     shard = ShardFile(partial)  # opened before the rename: the very bytes just written
     os.replace(partial, path)
     html_start = len(_SHARD_MAGIC) + _SHARD_HEADER.size + len(payload)
-    for key, (start, length, digest, has_image) in spans.items():
-        object.__setattr__(entries[key], "body_html", StoredHtml(shard, html_start + start, length, digest, has_image))
+    for key, (start, length, digest, has_image, may_link) in spans.items():
+        object.__setattr__(entries[key], "body_html",
+                           StoredHtml(shard, html_start + start, length, digest, has_image, may_link))
 
 
 def save_cache(cache_file: Path, entries: dict[tuple[str, str], FileParse],

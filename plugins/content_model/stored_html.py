@@ -22,6 +22,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pelican.contents import Content
+from pelican.settings import DEFAULT_CONFIG
+
 DIGEST_SIZE = 16
 
 
@@ -64,6 +67,8 @@ class StoredHtml:
     length: int
     digest: bytes
     has_image: bool  # an `<img` occurs: only then is the text scanned for empty alt texts
+    # a "{" or a "|" occurs: without either, Pelican's default intrasite-link syntax cannot match
+    may_link: bool = True
 
     def text(self) -> str:
         return self.file.read(self.offset, self.length).decode("utf-8", "surrogatepass")
@@ -152,3 +157,19 @@ class HtmlReadFromCache:
         return self._update_content(content, siteurl)
 
     get_content.same_as_pelican = True  # type: ignore[attr-defined]  # for feeds.content_html
+
+    def get_static_links(self) -> set[str]:
+        """Pelican's, without reading HTML that cannot hold a link in its syntax (about 0.12 s
+        per build at 10,000 columns): every match of the default INTRASITE_LINK_REGEX needs a
+        "{" or a "|"."""
+        state = self.__dict__
+        source = state.get("_html_source")
+        if (type(source) is StoredHtml and not source.may_link and not state.get("_html_edits")
+                and _default_link_syntax(self)):
+            return set()
+        return super().get_static_links()
+
+
+def _default_link_syntax(content) -> bool:
+    return (type(content)._get_intrasite_link_regex is Content._get_intrasite_link_regex
+            and content.settings.get("INTRASITE_LINK_REGEX") == DEFAULT_CONFIG["INTRASITE_LINK_REGEX"])
