@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from conftest import build, soup
-from images.memo import MEMO_FILE
 from PIL import Image
 from test_images_derive import _jpeg_bytes, gps_rotated_jpeg
 
@@ -91,14 +90,11 @@ def test_gps_photo_is_published_upright_and_stripped_and_second_build_regenerate
     for path, _ in _files(output, img["srcset"]):
         assert b"GPS" not in path.read_bytes() and not Image.open(path).getexif()
 
-    # the derivatives (the plan kept beside them, memo.py, is not one)
-    before = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in cache.rglob("*")
-              if p.is_file() and p.name != MEMO_FILE}
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in cache.rglob("*") if p.is_file()}
     assert len(before) > 100
     again = build(tmp_path / "out2", content_copy, IMAGE_CACHE_DIR=str(cache))
     assert again.ok, again.errors
-    after = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in cache.rglob("*")
-             if p.is_file() and p.name != MEMO_FILE}
+    after = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in cache.rglob("*") if p.is_file()}
     assert after == before  # nothing regenerated, nothing added
     assert sorted(p.name for p in (tmp_path / "out2" / "images" / "derived").iterdir()) == sorted(
         p.name for p in (output / "images" / "derived").iterdir())

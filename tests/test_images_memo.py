@@ -11,9 +11,10 @@ import content_model.validate
 import images
 import pytest
 from conftest import build
-from images.memo import MEMO_FILE, manifest_key, recall, remember
+from images.memo import manifest_key, memo_file, recall, remember
 from images.pipeline import AuthorInput, ColumnInput, ImageRef, process_images
 from PIL import Image
+from site_build.clean import clean
 from test_images_derive import settings_for
 
 
@@ -41,14 +42,16 @@ def test_a_kept_manifest_comes_back_equal_and_counts_everything_as_reused(tmp_pa
     manifest, errors = process_images(content, settings, columns, authors, "Site")
     assert not errors and manifest.stats.generated > 20
     key = manifest_key(content, settings, columns, authors, "Site", "")
-    assert key is not None and recall(settings, key) is None  # nothing kept yet
-    remember(settings, key, manifest)
-    again = recall(settings, key)
+    memo = memo_file(tmp_path / "build-cache")
+    assert key is not None and recall(memo, key) is None  # nothing kept yet
+    remember(memo, key, manifest)
+    again = recall(memo, key)
     assert again is not None and again is not manifest
     assert dataclasses.replace(again, stats=manifest.stats) == manifest
     assert (again.stats.generated, again.stats.reused, again.stats.sources) == (
         0, manifest.stats.generated + manifest.stats.reused, manifest.stats.sources)
-    assert recall(settings, "another key") is None
+    assert recall(memo, "another key") is None
+    assert memo_file(None) is None and recall(None, key) is None  # no CACHE_ROOT: nothing kept
 
 
 def test_the_key_follows_every_input_but_where_a_field_is_written(tmp_path, settled):
@@ -84,13 +87,15 @@ def test_a_derivative_gone_from_the_cache_or_a_damaged_memo_means_planning_again
     settings = settings_for(tmp_path)
     manifest, _errors = process_images(content, settings, columns, authors, "Site")
     key = manifest_key(content, settings, columns, authors, "Site", "")
-    remember(settings, key, manifest)
+    memo = memo_file(tmp_path / "build-cache")
+    remember(memo, key, manifest)
+    assert recall(memo, key) is not None
     Path(next(iter(manifest.files.values()))).unlink()
-    assert recall(settings, key) is None
-    (settings.cache_dir / MEMO_FILE).write_bytes(b"not a pickle")
-    assert recall(settings, key) is None
-    (settings.cache_dir / MEMO_FILE).write_bytes(pickle.dumps({"format": 1, "key": key, "manifest": "?"}))
-    assert recall(settings, key) is None
+    assert recall(memo, key) is None
+    memo.write_bytes(b"not a pickle")
+    assert recall(memo, key) is None
+    memo.write_bytes(pickle.dumps({"format": 1, "key": key, "manifest": "?"}))
+    assert recall(memo, key) is None
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -106,29 +111,35 @@ def test_builds_use_the_kept_plan_and_make_a_removed_derivative_again(content_co
         return real(*args, **kwargs)
 
     monkeypatch.setattr(images, "process_images", counting)
-    cache = tmp_path / "image-cache"
-    first = build(tmp_path / "one", content_copy, IMAGE_CACHE_DIR=str(cache))
+    # laid out as pelicanconf.py has it: the image cache inside CACHE_ROOT
+    caches = {"CACHE_ROOT": str(tmp_path / "build-cache"), "IMAGE_CACHE_DIR": str(tmp_path / "build-cache" / "images")}
+    memo = memo_file(tmp_path / "build-cache")
+    first = build(tmp_path / "one", content_copy, **caches)
     assert first.ok, first.errors
-    assert len(planned) == 1 and (cache / MEMO_FILE).is_file()
+    assert len(planned) == 1 and memo.is_file()
 
-    second = build(tmp_path / "two", content_copy, IMAGE_CACHE_DIR=str(cache))
+    second = build(tmp_path / "two", content_copy, **caches)
     assert second.ok, second.errors
     assert len(planned) == 1  # the kept plan, not a new one
     assert _tree(tmp_path / "two") == _tree(tmp_path / "one")
 
-    with open(cache / MEMO_FILE, "rb") as handle:
+    with open(memo, "rb") as handle:
         kept = pickle.load(handle)["manifest"]
     url, cached = next((u, c) for u, c in sorted(kept.files.items()) if "-cover-" in u)
     os.unlink(cached)
-    third = build(tmp_path / "three", content_copy, IMAGE_CACHE_DIR=str(cache))
+    third = build(tmp_path / "three", content_copy, **caches)
     assert third.ok, third.errors
     assert len(planned) == 2 and os.path.isfile(cached)
     assert (tmp_path / "three" / url).read_bytes() == (tmp_path / "one" / url).read_bytes()
 
+    # `make clean` removes the plan with the other build caches; the derivatives stay
+    clean(tmp_path / "three", tmp_path / "build-cache")
+    assert not memo.exists() and os.path.isfile(cached)
+
 
 def test_a_build_with_image_errors_keeps_no_plan(content_copy, tmp_path, settled):
     (content_copy / "images" / "covers" / "a-library-card-in-three-alphabets.jpg").write_text("not a picture")
-    cache = tmp_path / "image-cache"
-    result = build(tmp_path / "out", content_copy, IMAGE_CACHE_DIR=str(cache))
+    result = build(tmp_path / "out", content_copy, IMAGE_CACHE_DIR=str(tmp_path / "image-cache"),
+                   CACHE_ROOT=str(tmp_path / "build-cache"))
     assert not result.ok and any("is not an image that can be read" in e for e in result.errors)
-    assert not (cache / MEMO_FILE).exists()
+    assert not memo_file(tmp_path / "build-cache").exists()

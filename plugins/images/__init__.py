@@ -25,7 +25,7 @@ from content_model.catalog import display_path, load_yaml_file
 from pelican import signals
 
 from .config import read_image_settings
-from .memo import manifest_key, recall, remember
+from .memo import manifest_key, memo_file, recall, remember
 from .pipeline import (
     AuthorInput,
     ColumnInput,
@@ -74,7 +74,8 @@ def make_site_images(index, settings: dict) -> list:
     ]
     site_name, tagline = settings.get("SITENAME", ""), settings.get("SITE_TAGLINE", "")
     key = manifest_key(content_dir, image_settings, columns, authors, site_name, tagline)
-    manifest = recall(image_settings, key)
+    memo = memo_file(settings.get("CACHE_ROOT"))
+    manifest = recall(memo, key)
     if manifest is not None:
         logger.info("images: %d generated, %d reused (as planned by the last build)",
                     manifest.stats.generated, manifest.stats.reused)
@@ -82,7 +83,7 @@ def make_site_images(index, settings: dict) -> list:
         return []
     manifest, errors = process_images(content_dir, image_settings, columns, authors, site_name, tagline)
     if not errors:
-        remember(image_settings, key, manifest)
+        remember(memo, key, manifest)
     settings[MANIFEST_KEY] = manifest
     return errors
 

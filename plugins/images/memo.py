@@ -1,4 +1,4 @@
-"""The last build's image manifest, kept beside the derivatives it names.
+"""The last build's image manifest, kept with the build's other caches (under CACHE_ROOT).
 
 Planning the manifest re-reads and hashes every cover and works out some 20,000 derivative
 names and card keys (about 0.3 s at 10,000 columns) to find, nearly always, what the build
@@ -6,7 +6,8 @@ before found. The manifest follows from the plan's inputs alone: the columns' an
 image fields, the bytes of the images they name, the image settings, the fonts and this
 package's code. So it is kept under a key of those, the images' bytes by their `file_stamp`
 (as the content reader trusts it), and used when the key is the same and every derivative it
-names is still in the cache. Manifests with errors are never kept: errors are worked out again.
+names is still in the image cache. Manifests with errors are never kept: errors are worked out
+again. It is a plan, not a derivative: `make clean` removes it with the other build caches.
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ from .pipeline import AuthorInput, ColumnInput, ImageManifest, ImageStats
 
 logger = logging.getLogger(__name__)
 
-MEMO_FILE = "manifest-memo.pickle"
 _FORMAT = 1
+
+
+def memo_file(cache_root: str | os.PathLike[str] | None) -> Path | None:
+    """Where a build with this CACHE_ROOT keeps the manifest (None: nowhere)."""
+    return Path(cache_root) / "image-plan" / "manifest.pickle" if cache_root else None
 
 
 @functools.cache
@@ -68,12 +73,12 @@ def manifest_key(content_dir: Path, settings: ImageSettings, columns: Iterable[C
     return h.hexdigest()
 
 
-def recall(settings: ImageSettings, key: str | None) -> ImageManifest | None:
-    """The manifest kept under `key`, with every derivative it names still cached; else None."""
-    if key is None:
+def recall(memo: Path | None, key: str | None) -> ImageManifest | None:
+    """The manifest kept in `memo` under `key`, with every derivative it names still cached; else None."""
+    if memo is None or key is None:
         return None
     try:
-        with (settings.cache_dir / MEMO_FILE).open("rb") as handle:
+        with memo.open("rb") as handle:
             stored = pickle.load(handle)
     except FileNotFoundError:
         return None
@@ -91,9 +96,9 @@ def recall(settings: ImageSettings, key: str | None) -> ImageManifest | None:
     return manifest
 
 
-def remember(settings: ImageSettings, key: str | None, manifest: ImageManifest) -> None:
-    """Keep `manifest` (planned without errors) under `key` for the next build."""
-    if key is None:
+def remember(memo: Path | None, key: str | None, manifest: ImageManifest) -> None:
+    """Keep `manifest` (planned without errors) in `memo` under `key` for the next build."""
+    if memo is None or key is None:
         return
     data = pickle.dumps({"format": _FORMAT, "key": key, "manifest": manifest}, protocol=pickle.HIGHEST_PROTOCOL)
-    write_atomically(settings.cache_dir / MEMO_FILE, data)
+    write_atomically(memo, data)
