@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import shutil
 from pathlib import Path
 
 import content_model.validate
@@ -15,7 +16,7 @@ from images.memo import manifest_key, memo_file, recall, remember
 from images.pipeline import AuthorInput, ColumnInput, ImageRef, process_images
 from PIL import Image
 from site_build.clean import clean
-from test_images_derive import settings_for
+from test_images_derive import FONTS, settings_for
 
 
 @pytest.fixture
@@ -72,9 +73,20 @@ def test_the_key_follows_every_input_but_where_a_field_is_written(tmp_path, sett
         manifest_key(content, settings_for(tmp_path, IMAGE_COVER_WIDTHS=[400, 800]), columns, authors, "Site", ""),
     ]
     assert key not in others and len(set(others)) == len(others)
-    # the same image written again with other bytes (a stamp differs) is another plan
+    # an image or a font written again (its stamp differs) makes another plan
+    seen = {key, *others}
     Image.new("RGB", (900, 600), "navy").save(content / "images" / "cover.jpg")
-    assert manifest_key(content, settings, columns, authors, "Site", "") not in (key, *others)
+    seen.add(manifest_key(content, settings, columns, authors, "Site", ""))
+    Image.new("RGB", (300, 300), "navy").save(content / "images" / "face.png")
+    seen.add(manifest_key(content, settings, columns, authors, "Site", ""))
+    fonts = tmp_path / "fonts"
+    shutil.copytree(FONTS, fonts)
+    own_fonts = settings_for(tmp_path, IMAGE_FONT_DIR=str(fonts))
+    seen.add(manifest_key(content, own_fonts, columns, authors, "Site", ""))
+    font = next(fonts.glob("*.ttf"))
+    font.write_bytes(font.read_bytes())
+    seen.add(manifest_key(content, own_fonts, columns, authors, "Site", ""))
+    assert None not in seen and len(seen) == len(others) + 5
 
 
 def test_an_image_written_moments_ago_is_not_trusted_by_its_stamp(tmp_path):

@@ -329,7 +329,7 @@ def test_a_file_with_the_stamp_noted_last_time_is_not_read_again(tmp_path, monke
     assert parse_files(files, cache, workers=1, stamps=stamps) == again and read == {files[2][0]}
 
 
-def test_a_noted_stamp_is_not_trusted_without_its_cached_parse(tmp_path):
+def test_a_noted_stamp_without_its_parse_in_the_cache_means_parsing_the_file(tmp_path):
     files = write_columns(tmp_path / "content", 2)
     cache = tmp_path / "parsed.pickle"
     stamps = {path: ("stamp", index) for index, (path, _) in enumerate(files)}

@@ -6,6 +6,7 @@ import copy
 import gc
 import logging
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,7 @@ def test_built_site_articles_hold_no_html_and_empty_alt_is_still_reported(conten
 def test_shard_files_stay_open_only_while_pointed_at(tmp_path):
     files = write_columns(tmp_path / "content", 30)
     cache = tmp_path / "cache" / "parsed.pickle"
+    gc.collect()  # earlier tests' shard files close when their cycles are collected, not mid-test
     opened_before = len(os.listdir("/proc/self/fd"))
     results = parse_files(files, cache, workers=1)
     assert len(os.listdir("/proc/self/fd")) > opened_before
@@ -212,8 +214,10 @@ def _stored_article(tmp_path: Path, body: str, **settings) -> ReadArticle:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\ntitle: Linking\ndate: 2025-03-01 09:00\nsection: politics\nauthors: [nino]\n---\n"
                     + body + "\n", encoding="utf-8")
-    parses = parse_files([(path, "content/columns/linking.md")], tmp_path / "cache" / "parsed.pickle", workers=1)
-    stored = parses[path].body_html
+    files, cache = [(path, "content/columns/linking.md")], tmp_path / "cache" / "parsed.pickle"
+    written = parse_files(files, cache, workers=1)[path].body_html
+    stored = parse_files(files, cache, workers=1)[path].body_html  # as warm builds have it: loaded
+    assert type(written) is StoredHtml and written.may_link is stored.may_link
     assert type(stored) is StoredHtml
     return ReadArticle(HtmlFromCache(stored), {"title": "Linking", "slug": "linking"},
                        settings={**SETTINGS, "PATH": str(tmp_path / "content"), **settings}, source_path=str(path))
@@ -246,3 +250,12 @@ def test_static_links_of_plain_stored_html_are_found_without_reading_it(tmp_path
     custom = _stored_article(tmp_path / "c", "Nothing to link here.", INTRASITE_LINK_REGEX="@(?P<what>.*?)@")
     reads.clear()
     assert custom.get_static_links() == set() and reads
+
+    class OwnLinkSyntax(ReadArticle):
+        def _get_intrasite_link_regex(self):
+            return re.compile(r'(?P<markup><a href=)"(?P<path>(?P<what>static):(?P<value>[^"]*))"')
+
+    own = _stored_article(tmp_path / "d", "See [the map](static:images/map.png).")
+    own.__class__ = OwnLinkSyntax
+    assert own.__dict__["_html_source"].may_link is False
+    assert own.get_static_links() == {"columns/images/map.png"}

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import markdown
 import yaml
+from site_build.fingerprint import source_digest
 from site_build.kept_files import write_atomically
 
 from .block_needles import use_block_needles
@@ -138,11 +139,8 @@ def _parse_and_check(path: Path, display: str, md: markdown.Markdown, checker: C
 @functools.cache
 def version_key() -> str:
     """Changes whenever parsing could give a different result: our code or the libraries."""
-    h = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version_info[:2]}|{markdown.__version__}|{yaml.__version__}".encode())
-    h.update(repr(MARKDOWN_EXTENSIONS).encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(source.name.encode() + b"\0" + source.read_bytes())
-    return h.hexdigest()
+    return source_digest(Path(__file__).parent, str(CACHE_FORMAT), str(sys.version_info[:2]), markdown.__version__,
+                         yaml.__version__, repr(MARKDOWN_EXTENSIONS)).hex()
 
 
 def cache_file_for(cache_dir: Path, content_dir: Path) -> Path:
@@ -178,7 +176,7 @@ def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
             if note.stem != cache_file.stem and source and not Path(source).exists():
                 for shard in shard_files(note.with_suffix(".pickle")):
                     shard.unlink(missing_ok=True)
-                note.with_suffix(".stamps").unlink(missing_ok=True)
+                stamps_file(note.with_suffix(".pickle")).unlink(missing_ok=True)
                 note.unlink(missing_ok=True)
         for orphan in cache_dir.glob("parsed-*.pickle"):  # made before notes existed
             note = orphan.with_name(orphan.name.rsplit("-", 1)[0] + ".source")
@@ -383,7 +381,7 @@ def parse_files(
     for path, display in files:
         stamp = stamps.get(path) if stamps is not None else None
         seen = noted.get(display)
-        if stamp is not None and seen is not None and seen[0] == stamp and (display, seen[1]) in cached:
+        if stamp is not None and seen is not None and seen[0] == stamp:
             key = (display, seen[1])
         else:
             key = (display, digest_of(path.read_bytes()))

@@ -68,7 +68,7 @@ class StoredHtml:
     digest: bytes
     has_image: bool  # an `<img` occurs: only then is the text scanned for empty alt texts
     # a "{" or a "|" occurs: without either, Pelican's default intrasite-link syntax cannot match
-    may_link: bool = True
+    may_link: bool
 
     def text(self) -> str:
         return self.file.read(self.offset, self.length).decode("utf-8", "surrogatepass")

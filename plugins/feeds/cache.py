@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from site_build.fingerprint import source_digest
 from site_build.kept_files import Record, write_atomically
 from site_build.output_tree import staged_location
 
@@ -41,18 +42,15 @@ _DIGEST_SIZE = 32
 @functools.cache
 def code_version() -> bytes:
     """This plugin's source and the XML libraries' versions: a change makes every feed again."""
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for package in ("feedgen", "lxml"):
-        try:
-            h.update(f"{package}={metadata.version(package)}\0".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{package}=?\0".encode())
     from lxml import etree
 
-    h.update(repr((etree.LXML_VERSION, etree.LIBXML_VERSION)).encode())
-    return h.digest()
+    versions = []
+    for package in ("feedgen", "lxml"):
+        try:
+            versions.append(f"{package}={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package}=?")
+    return source_digest(Path(__file__).parent, *versions, repr((etree.LXML_VERSION, etree.LIBXML_VERSION)))
 
 
 def build_key(settings: FeedSettings, tz: dt.tzinfo, with_footer: bool) -> bytes:

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from site_build.fingerprint import source_digest
 from site_build.kept_files import write_atomically
 
 STATE_FILE_NAME = "ranked.marshal"
@@ -33,11 +34,7 @@ _DIGEST_SIZE = 32
 
 
 def _code_version() -> bytes:
-    package = Path(__file__).parent
-    digest = hashlib.blake2b(np.__version__.encode(), digest_size=16)
-    for source in sorted(package.glob("*.py")):
-        digest.update(source.name.encode() + b"\x00" + source.read_bytes())
-    return digest.digest()
+    return source_digest(Path(__file__).parent, np.__version__)
 
 
 def _fingerprint(index) -> bytes:

@@ -67,6 +67,15 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def source_digest(folder: str | os.PathLike[str], *extra: str) -> bytes:
+    """The name and bytes of every `*.py` in `folder` (a plugin package), and `extra` (library
+    versions...): what a plugin's cache is keyed on, so that a change of code empties it."""
+    h = hashlib.blake2b("\0".join(extra).encode(), digest_size=16)
+    for source in sorted(Path(folder).glob("*.py")):
+        h.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    return h.digest()
+
+
 def input_roots(settings: dict, settings_file: Path) -> list[Path]:
     """Files and folders a build reads, sorted, without the output and caches."""
     output = Path(settings["OUTPUT_PATH"]).resolve()
