@@ -345,3 +345,19 @@ def test_applying_removes_exactly_the_folders_left_empty(tmp_path):
     assert (final / "tag" / "index.html").is_file() and (final / "keep" / "x" / "index.html").is_file()
     assert not (final / "was-empty").exists()
     assert (final / "linked" / "to-keep").is_symlink()
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/site/.out.building-12/columns/a/index.html", ("/site/out", "columns/a/index.html")),
+    ("/site/.out.building-12//columns/./a/index.html", ("/site/out", "columns/a/index.html")),
+    ("/site/.out.building-12/feeds/", ("/site/out", "feeds")),
+    ("site/.out.building-7/x.xml", ("site/out", "x.xml")),
+    ("/site/.out.building-12", None),
+    ("/site/out/columns/a/index.html", None),
+])
+def test_a_staged_path_is_read_as_a_path_whatever_its_spelling(path, expected):
+    from site_build.output_tree import staged_location
+
+    for given in (path, Path(path)):
+        found = staged_location(given)
+        assert (found if found is None else (str(found[0]), found[1])) == expected

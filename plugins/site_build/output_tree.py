@@ -36,10 +36,11 @@ LEDGER = ".produced"
 _STAGED_PATH = re.compile(r"^(?P<parent>.*)/(?P<staging>\.(?P<final>[^/]+)\.building-\d+)(?:/(?P<inside>.*))?$")
 
 
-def _staging_parts(path: Path) -> tuple[Path, Path, str] | None:
+def _staging_parts(path: str | os.PathLike[str]) -> tuple[Path, Path, str] | None:
     """(staging folder, previous output folder, path inside) when `path` is in a staging folder."""
-    # String matching, not Path.parts: this runs for every page of every build.
-    match = _STAGED_PATH.match(os.fspath(path))
+    # String matching, not Path.parts or a Path (it normalises the same as normpath, at three
+    # times the cost): this runs for every page of every build.
+    match = _STAGED_PATH.match(os.path.normpath(os.fspath(path)))
     if match is None or not match["inside"]:
         return None
     staging, final = _staging_pair(match["parent"] or "/", match["staging"], match["final"])
@@ -59,7 +60,7 @@ def previous_file_for(path: Path) -> Path | None:
 
 def staged_location(path: str | os.PathLike[str]) -> tuple[Path, str] | None:
     """(previous output folder, path inside it) for a path inside a staging folder, else None."""
-    found = _staging_parts(Path(path))
+    found = _staging_parts(path)
     return (found[1], found[2]) if found else None
 
 
@@ -74,7 +75,7 @@ def keep_all_previous(paths: Iterable[str | os.PathLike[str]]) -> None:
     """`keep_previous` for each path, with one ledger write per staging folder."""
     by_staging: dict[Path, list[str]] = {}
     for path in paths:
-        found = _staging_parts(Path(path))
+        found = _staging_parts(path)
         if found is None:
             raise ValueError(f"{path} is not inside a staging folder")
         by_staging.setdefault(found[0], []).append(found[2])
