@@ -280,3 +280,30 @@ def test_a_take_interrupted_before_the_child_is_reaped_leaves_it_to_abandon(tmp_
         os.close(spare)
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_the_text_ranked_is_the_columns_own_body_without_later_edits(tmp_path):
+    from content_model.parse_cache import parse_files
+    from content_model.stored_html import HtmlFromCache
+    from cta.placement import BlockSplice
+    from pelican import contents
+    from pelican.settings import DEFAULT_CONFIG
+    from related.items import article_text
+    from speedups.urls import ReadArticle
+
+    path = tmp_path / "content" / "columns" / "own.md"
+    path.parent.mkdir(parents=True)
+    path.write_text("---\ntitle: Own\ndate: 2025-03-01 09:00\nsection: politics\nauthors: [nino]\n---\n"
+                    "The harbour tariff debate.\n", encoding="utf-8")
+    parse = parse_files([(path, "content/columns/own.md")], tmp_path / "cache" / "parsed.pickle", workers=1)[path]
+    settings = {**DEFAULT_CONFIG, "PATH": str(tmp_path / "content")}
+    metadata = {"title": "Own", "slug": "own", "standfirst": "A standfirst."}
+    stored = ReadArticle(HtmlFromCache(parse.body_html), metadata, settings=settings, source_path=str(path))
+    stored.edit_html(BlockSplice("<aside>Become a member</aside>", 0))
+    assert "Become a member" in stored._content
+    text = article_text(stored)
+    assert "harbour tariff" in text and "A standfirst." in text and "member" not in text
+    # a class that keeps no reader's HTML apart: its HTML as it is now
+    plain = contents.Article("<p>The harbour tariff debate.</p><aside>Become a member</aside>", metadata,
+                             settings=settings, source_path=str(path))
+    assert "harbour tariff" in article_text(plain) and "Become a member" in article_text(plain)

@@ -40,7 +40,7 @@ from .body_check import check_body
 from .errors import ContentError
 from .frontmatter import ParsedFile, parse_content_bytes
 from .inline_needles import use_needle_inline
-from .stored_html import ShardFile, StoredHtml, html_digest
+from .stored_html import ShardFile, StoredHtml, html_digest, html_text
 from .text import count_html_words, first_paragraph_text
 
 logger = logging.getLogger(__name__)
@@ -83,8 +83,7 @@ class FileParse:
 
     @property
     def html(self) -> str | None:
-        body = self.body_html
-        return body.text() if type(body) is StoredHtml else body
+        return html_text(self.body_html)
 
     def __eq__(self, other: object) -> bool:
         """Equal parses hold the same values; the HTML compares as text, wherever it is kept."""

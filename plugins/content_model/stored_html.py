@@ -103,6 +103,11 @@ class HtmlFromCache(str):
         return self
 
 
+def html_text(html: str | StoredHtml | None) -> str | None:
+    """The HTML as text, wherever it is kept."""
+    return html.text() if type(html) is StoredHtml else html
+
+
 def html_identity(html: str | StoredHtml | None) -> bytes:
     """The digest a stored copy of `html` is filed under (`StoredHtml.digest`), for any form of it."""
     if type(html) is StoredHtml:
@@ -133,8 +138,7 @@ class HtmlReadFromCache:
     @property
     def _content(self) -> str | None:
         state = self.__dict__
-        source = state.get("_html_source")
-        html = source.text() if type(source) is StoredHtml else source
+        html = html_text(state.get("_html_source"))
         for edit in state.get("_html_edits", ()):
             html = edit(html or "")
         return html

@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Callable, Mapping
 
-from content_model.stored_html import StoredHtml, unedited_source
+from content_model.stored_html import StoredHtml, html_text, unedited_source
 from content_model.text import cut_at_word, html_to_text
 
 from .ranker import Item
@@ -30,8 +30,7 @@ def article_text(article) -> str:
     without the HTML plugins add after reading (the membership block), where the article keeps
     the two apart (the build's articles do)."""
     try:
-        body = unedited_source(article)
-        body = body.text() if type(body) is StoredHtml else body
+        body = html_text(unedited_source(article))
     except AttributeError:
         body = getattr(article, "_content", "")
     return item_text(getattr(article, "standfirst", "") or "", body or "")
@@ -96,6 +95,6 @@ def text_from(bodies: Mapping[str, ColumnBody]) -> Callable[[Item], str]:
     """`text_of` for the ranker: each item's text made from its body when it is read."""
     def text_of(item: Item) -> str:
         standfirst, body = bodies[item.id]
-        return item_text(standfirst, body.text() if type(body) is StoredHtml else body or "")
+        return item_text(standfirst, html_text(body) or "")
 
     return text_of
