@@ -12,6 +12,8 @@ from content_model.block_needles import GUARDED, use_block_needles
 from content_model.frontmatter import parse_content_bytes
 from content_model.inline_needles import NeedleInlineProcessor, needles_of, use_needle_inline
 from content_model.parse_cache import MARKDOWN_EXTENSIONS, new_markdown
+from content_model.preprocessor_needles import GUARDED as GUARDED_PREPROCESSORS
+from content_model.preprocessor_needles import use_preprocessor_needles
 from stories.build import new_markdown as new_story_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,13 @@ TRICKY = [
     "Note[^a].\n\n[^a]: The note\n    continues.\n[^b]: Another.\n\nA [^ not a note",
     "*[W3C]: World Wide Web Consortium\n*[]: empty\nW3C and *[x] text",
     "para\n---\n\npara\n===\n\n1. one\n2. two\n\n* a\n* b\n\n    code #\n    > not quote",
+    # preprocessors: each one's needles present and absent, next to the others'
+    "```\ncode 'x' -- y\n```\n\n~~~ python\nprint('a')\n~~~\n\n``not a fence`` and ~~ no",
+    "Windows\r\nline ends\rand old Mac ones\r\n\r\nnew para",
+    "tabs\tinside\tlines\n\tcode by tab\n  \n   \nspace-only lines above ",
+    "control \u0002characters\u0003 that Markdown itself uses",
+    "AT&T and &amp; and &#8212; and &copy but no tag",
+    "<div>\nraw block\n</div>\n\n<p>and</p> text <b>bold</b>",
 ]
 
 # Lines that start or look like every kind of block, for the block-level fuzz.
@@ -102,9 +111,40 @@ def test_the_listed_block_processors_are_guarded_by_the_text_their_expressions_n
     assert [type(p) for p in md.parser.blockprocessors] == stock_order
 
 
+def test_the_stock_preprocessors_are_guarded_by_the_text_they_change():
+    md = new_markdown()
+    guarded = {type(p).__name__: p._needles for p in md.preprocessors if getattr(p, "_needles", None)}
+    assert guarded == {"NormalizeWhitespace": ("\x02", "\x03", "\r", "\t", " \n"),
+                       "FencedBlockPreprocessor": ("~~~", "```"), "HtmlBlockPreprocessor": ("<", "&")}
+    assert len(guarded) == len(GUARDED_PREPROCESSORS)
+    assert [type(p) for p in md.preprocessors] == [type(p) for p in stock_markdown().preprocessors]
+
+
+@pytest.mark.parametrize(("text", "scanned"), [
+    ("A plain column.\n\nIt has 'quotes' -- and *emphasis*.", []),
+    ("```\nx\n```", ["FencedBlockPreprocessor"]),
+    ("a &amp; b", ["HtmlBlockPreprocessor"]),
+    ("a <b>c</b>", ["HtmlBlockPreprocessor"]),
+    ("a\r\nb", ["NormalizeWhitespace"]),
+    ("a \n\nb", ["NormalizeWhitespace"]),
+    ("a\tb ~~~", ["NormalizeWhitespace", "FencedBlockPreprocessor"]),
+    ("ends in a space ", ["NormalizeWhitespace"]),  # the two newlines it appends make " \n"
+])
+def test_a_stock_preprocessor_scans_only_text_holding_one_of_its_needles(text, scanned):
+    calls: list[str] = []
+    md = stock_markdown()
+    for processor in md.preprocessors:  # count the stock runs, then guard them
+        processor.run = (lambda run, name: lambda lines: calls.append(name) or run(lines))(
+            processor.run, type(processor).__name__)
+    use_preprocessor_needles(md)
+    assert md.convert(text) == stock_markdown().convert(text)
+    assert calls == scanned
+
+
 def test_swapping_twice_changes_nothing():
-    md = use_block_needles(use_needle_inline(new_markdown()))
+    md = use_preprocessor_needles(use_block_needles(use_needle_inline(new_markdown())))
     assert md.parser.blockprocessors["hashheader"]._needles == ("#",)
+    assert md.preprocessors["html_block"]._needles == ("<", "&")
     assert md.convert("It's -- fine...") == stock_markdown().convert("It's -- fine...")
 
 

@@ -35,11 +35,10 @@ import yaml
 from site_build.fingerprint import source_digest
 from site_build.kept_files import write_atomically
 
-from .block_needles import use_block_needles
 from .body_check import check_body
 from .errors import ContentError
+from .fast_markdown import fast_markdown
 from .frontmatter import ParsedFile, parse_content_bytes
-from .inline_needles import use_needle_inline
 from .stored_html import ShardFile, StoredHtml, html_digest, html_text
 from .text import count_html_words, first_paragraph_text
 
@@ -99,7 +98,7 @@ class FileParse:
 
 
 def new_markdown() -> markdown.Markdown:
-    return use_block_needles(use_needle_inline(markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")))
+    return fast_markdown(MARKDOWN_EXTENSIONS)
 
 
 def digest_of(raw: bytes) -> str:

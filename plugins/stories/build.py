@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from content_model.block_needles import use_block_needles
-from content_model.inline_needles import use_needle_inline
+from content_model.fast_markdown import fast_markdown
 from content_model.text import first_paragraph_text
 from markdown import Markdown
 from markupsafe import Markup
@@ -246,7 +245,7 @@ def build_story(
 
 
 def new_markdown() -> Markdown:
-    return use_block_needles(use_needle_inline(Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")))
+    return fast_markdown(MARKDOWN_EXTENSIONS)
 
 
 def newest_first(stories: list[Story]) -> list[Story]:
