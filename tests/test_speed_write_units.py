@@ -100,6 +100,27 @@ def test_inside_staging_a_link_the_output_already_has_is_kept_and_a_new_one_is_m
     assert (final / "images" / "b.webp").read_bytes() == b"b"
 
 
+def test_inside_staging_a_new_file_is_written_in_place_and_a_staged_one_replaced(tmp_path, monkeypatch):
+    final = tmp_path / "out"
+    staging = staging_dir_for(final)
+    staging.mkdir()
+    renames = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: renames.append(b) or real_replace(a, b))
+    assert write_if_changed(staging / "columns" / "new" / "index.html", b"new") is True
+    assert (staging / "columns" / "new" / "index.html").read_bytes() == b"new"
+    assert renames == [], "a file no reader can see yet needs no temporary and rename"
+    assert sorted(p.name for p in (staging / "columns" / "new").iterdir()) == ["index.html"]
+    # a file already in the staging folder (here a hard link to a cache) goes the safe way
+    (tmp_path / "cache.html").write_bytes(b"cached")
+    os.link(tmp_path / "cache.html", staging / "linked.html")
+    assert write_if_changed(staging / "linked.html", b"cached") is False
+    assert write_if_changed(staging / "linked.html", b"other") is True
+    assert (tmp_path / "cache.html").read_bytes() == b"cached", "never written through a link"
+    assert (staging / "linked.html").read_bytes() == b"other"
+    assert [Path(p).name for p in renames] == ["linked.html"]
+
+
 def test_without_a_previous_output_staging_becomes_the_output(tmp_path):
     final = tmp_path / "out"
     staging = staging_dir_for(final)

@@ -110,17 +110,41 @@ def _replace_with(path: Path, data: bytes) -> None:
     os.replace(temp, path)
 
 
+def _create_new(path: str, data: bytes) -> bool:
+    """Write `data` to `path` if no file is there (making its folder); False if one is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return True
+
+
 def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:
     """Make `path` hold `data`; True if bytes were written, False if an identical file was kept.
 
     Inside a staging folder, a file identical in the previous output is only noted in the
     ledger, not written. Use it for every file a plugin puts into the output folder.
     """
-    path = Path(path)
-    staged = _staging_parts(path)
-    if staged is not None and not path.exists() and _same_bytes(staged[1] / staged[2], data):
-        _note_produced(staged[0], staged[2])
-        return False
+    name = os.fspath(path)
+    staged = _staging_parts(name)
+    if staged is not None and not os.path.exists(name):
+        if _same_bytes(staged[1] / staged[2], data):
+            _note_produced(staged[0], staged[2])
+            return False
+        # A new file in a folder no reader sees yet: written in place, without a temporary
+        # and a rename (most of a cold build's files). One that appeared meanwhile is
+        # handled below, like any existing file.
+        if _create_new(name, data):
+            return True
+    path = Path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     if _same_bytes(path, data):
         return False
