@@ -115,3 +115,111 @@ def test_metadata_counts_once_where_it_is_the_field_and_fully_where_it_is_not():
     item.title = item.metadata["title"]  # the same object again
     assert digest_of(item) not in (base, edited)
     assert digest_of(columns(3)[0]) == base  # equal content, other objects: the same digest
+
+
+def test_digests_computed_ahead_in_a_child_are_the_ones_computed_in_place(forked_pids):
+    from output_writer.parallel_digests import start_digests_ahead
+
+    items = columns(900)
+    items[5].unreadable = (n for n in range(3))  # unkeyable: left to the parent
+    ahead = start_digests_ahead(items)
+    assert ahead is not None and len(forked_pids) == 1
+    hasher = ValueHasher()
+    assert ahead.give_to(hasher) == len(items) - 1
+    assert not hasher.knows_shallow(items[5])
+    assert precompute_article_digests(hasher, items, workers=2) == len(items) - 3
+    assert len(forked_pids) == 1, "nothing left for workers: the one unkeyable column is tried here"
+    in_place = ValueHasher()
+    for item in items:
+        try:
+            expected = in_place.digest(item)
+        except Unkeyable:
+            continue
+        assert hasher.digest(item) == expected
+
+
+def test_a_failed_child_ahead_leaves_every_digest_to_the_build(monkeypatch):
+    import os
+
+    import output_writer.parallel_digests as parallel
+
+    items = columns(600)
+    parent = os.getpid()
+    real = parallel._shallow_share
+
+    def failing_in_children(hasher, share, position_of):
+        if os.getpid() != parent:
+            raise RuntimeError("child died")
+        return real(hasher, share, position_of)
+
+    monkeypatch.setattr(parallel, "_shallow_share", failing_in_children)
+    ahead = parallel.start_digests_ahead(items)
+    hasher = ValueHasher()
+    assert ahead.give_to(hasher) == 0
+    assert precompute_article_digests(hasher, items, workers=2) == len(items)
+    assert [hasher.digest(item) for item in items] == [ValueHasher().digest(item) for item in items]
+
+
+def test_a_child_ahead_that_is_never_taken_is_stopped_and_reaped():
+    import os
+
+    from output_writer.parallel_digests import start_digests_ahead
+
+    ahead = start_digests_ahead(columns(3000))  # more than a pipe holds: it blocks until read
+    pid = ahead._forked.pid
+    ahead.abandon()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    assert ahead.give_to(ValueHasher()) == 0
+    assert start_digests_ahead(columns(20)) is None, "too few columns to be worth a process"
+
+
+def test_the_demo_build_takes_digests_ahead_equal_to_those_of_the_articles_it_renders(tmp_path, monkeypatch):
+    """Nothing may change an article between the first page queued and the render: the
+    digests taken ahead must be those of the articles as the pages show them."""
+    import output_writer.parallel_digests as parallel
+    import site_build.forks as forks
+    from conftest import build
+    from output_writer.parallel_digests import DigestsAhead
+
+    monkeypatch.setattr(forks, "MIN_PER_WORKER", 1)  # the demo site is small
+    checked: list[int] = []
+    real_give = DigestsAhead.give_to
+
+    def give_and_compare(self, hasher):
+        # the child's work done again here, now, in the same order: only a change to an
+        # article (or to what it holds) since the child was forked can make them differ
+        articles = list(self._articles)
+        position_of = {id(article): position for position, article in enumerate(articles)}
+        now = parallel._shallow_share(ValueHasher(), articles, position_of)
+        known = real_give(self, hasher)
+        stale = [article.source_path for article, found in zip(articles, now, strict=True)
+                 if found is not None and hasher.knows_shallow(article)
+                 and hasher.shallow_digest(article)[0] != found[0]]
+        assert stale == []
+        assert known == sum(1 for found in now if found is not None)
+        checked.append(known)
+        return known
+
+    monkeypatch.setattr(DigestsAhead, "give_to", give_and_compare)
+    result = build(tmp_path / "out", CACHE_ROOT=str(tmp_path / "cache"))
+    assert result.ok, result.errors
+    assert len(checked) == 1 and checked[0] >= 10, "the demo's keyable columns, taken ahead"
+
+
+def test_pelicans_memos_on_an_article_and_its_tags_do_not_change_its_digest():
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.urlwrappers import Category, Tag
+    from speedups.urls import Article as RemembersUrls
+
+    settings = dict(DEFAULT_CONFIG)
+    item = RemembersUrls("<p>Body</p>", settings=settings, source_path="/content/a.md",
+                         metadata={"title": "A", "slug": "a", "category": Category("Local News", settings),
+                                   "tags": [Tag("Press freedom", settings)]})
+    before = ValueHasher().digest(item)
+    assert item.url and item.save_as and item.tags[0].url and item.category.url  # memos made
+    assert {"_speedups_url", "_speedups_save_as"} <= set(vars(item))
+    assert {"name", "slug"} <= set(vars(item.tags[0])) and item.tags[0]._slug == "press-freedom"
+    assert ValueHasher().digest(item) == before
+    item.tags[0].name = "Press Freedom Day"  # what a page shows still counts
+    assert ValueHasher().digest(item) != before

@@ -32,6 +32,7 @@ from typing import Any
 
 from jinja2 import Environment, meta
 from pelican.contents import Content
+from pelican.urlwrappers import URLWrapper
 
 from .projections import ProjectionFailed, active_uses, use_digest
 from .render import PageContext
@@ -39,7 +40,11 @@ from .template_uses import Use, variable_uses
 
 # Per-object attributes that are not what the object shows: the site-wide settings (covered
 # by the build-wide key) and Pelican's back reference from every article to the whole context.
-_SKIPPED_ATTRIBUTES = frozenset({"settings", "_context"})
+# Also the memos speedups/urls.py keeps on an article (its URL, save_as and relative source
+# path, computed from fields hashed here and the settings): made on first use, so whether one
+# is there yet says when it was first read, not what the page shows.
+_SKIPPED_ATTRIBUTES = frozenset({"settings", "_context", "_speedups_url", "_speedups_save_as",
+                                 "_speedups_source_path"})
 _SCALARS = (str, int, float, bool, type(None))
 _SAVED_AS_NAMES = frozenset({types.FunctionType, types.BuiltinFunctionType, type})
 
@@ -66,6 +71,16 @@ def _fields(state: dict[str, Any]) -> list[tuple[str, Any]]:
     render that was not needed)."""
     return [(k, sorted(v, key=repr) if isinstance(v, (set, frozenset)) else v)
             for k, v in sorted(state.items()) if k not in _SKIPPED_ATTRIBUTES]
+
+
+def _wrapper_state(wrapper: URLWrapper, state: dict[str, Any]) -> dict[str, Any]:
+    """A tag's, category's or author's fields without Pelican's memos: its slug is worked out
+    on first use (`_slug` stays None until then), and its URL's first use copies `name` and
+    `slug` into its fields (`as_dict`), where nothing reads them (both are properties). The
+    same wrapper then hashes the same before and after its URL is used."""
+    state = {k: v for k, v in state.items() if k not in ("name", "slug")}
+    state["_slug"] = wrapper.slug
+    return state
 
 
 def _metadata_split(state: dict[str, Any]) -> dict[str, Any]:
@@ -125,6 +140,8 @@ class _KeyPickler(pickle.Pickler):
             # Hashed once and referred to by digest: tags, authors, sections... are shared by
             # thousands of articles, and a paginator by every page of its listing.
             return _hashed, (self._hasher.digest(obj),)
+        if isinstance(obj, URLWrapper):
+            state = _wrapper_state(obj, state)
         return _object, (f"{type(obj).__module__}.{type(obj).__qualname__}", _fields(state))
 
 
@@ -177,6 +194,9 @@ class ValueHasher:
     def shallow_digest(self, article: Content) -> tuple[bytes, list[Content]]:
         """An article's own digest and the articles it points at; raises Unkeyable."""
         return self._shallow_of(article)
+
+    def knows_shallow(self, article: Content) -> bool:
+        return id(article) in self._shallow
 
     def know_shallow(self, article: Content, digest: bytes, nested: list[Content]) -> None:
         """Take an article's own digest and the articles it points at, computed elsewhere from

@@ -9,6 +9,13 @@ process nearly every column). Everything is a function of the objects alone, so 
 sharing the parent's memory computes the same bytes. An article that cannot be hashed, or that
 points outside the list, is left to the parent, which then computes it (or finds it unkeyable)
 exactly as before; a worker that fails has its share done again by the parent.
+
+`start_digests_ahead` computes them earlier still, in one child forked when the first page
+is queued, while this process queues the pages and writes the feeds (one core was idle
+then). Every plugin enriches the articles before that point (Pelican's generators' context
+phase and the `*_finalized` signals); queuing pages and writing feeds only read them, and
+`tests/test_speed_render_digests.py` builds the demo site checking that the digests taken
+ahead are those of the articles as they are rendered.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from site_build.forks import map_shares, worker_count
+from site_build.forks import ForkedWork, map_shares, start_in_fork, worker_count
 
 from .page_keys import Unkeyable, ValueHasher
 
@@ -35,17 +42,56 @@ def _shallow_share(hasher: ValueHasher, share: Sequence[Any], position_of: dict[
     return out
 
 
-def precompute_article_digests(hasher: ValueHasher, articles: Sequence[Any], workers: int) -> int:
-    """Give `hasher` the digests of `articles`, computed by `workers` processes; the number known."""
-    workers = worker_count(len(articles), workers)
-    if workers == 1:
-        return 0  # the hasher computes each when a page needs it
-    position_of = {id(article): position for position, article in enumerate(articles)}
-    shares = map_shares(lambda share: _shallow_share(hasher, share, position_of), articles, workers)
-    for index, results in enumerate(shares):
-        for article, found in zip(articles[index::workers], results, strict=True):
+class DigestsAhead:
+    """Shallow digests of a list of articles, being computed in a forked child."""
+
+    def __init__(self, articles: Sequence[Any], forked: ForkedWork) -> None:
+        self._articles, self._forked = list(articles), forked
+
+    def give_to(self, hasher: ValueHasher) -> int:
+        """Wait for the child and tell `hasher` what it computed; the number of articles known
+        (0 if the child failed: `precompute_article_digests` then computes them all)."""
+        done, results = self._forked.take()
+        articles, self._articles = self._articles, []
+        if not done or not isinstance(results, list) or len(results) != len(articles):
+            return 0
+        known = 0
+        for article, found in zip(articles, results, strict=True):
             if found is not None:
                 hasher.know_shallow(article, found[0], [articles[p] for p in found[1]])
+                known += 1
+        return known
+
+    def abandon(self) -> None:
+        self._articles = []
+        self._forked.abandon()
+
+
+def start_digests_ahead(articles: Sequence[Any]) -> DigestsAhead | None:
+    """Fork a child computing the shallow digests of `articles` (see the module docstring);
+    None when there are too few to be worth it or no child can be started."""
+    if worker_count(len(articles), 2) == 1:
+        return None
+    articles = list(articles)
+    position_of = {id(article): position for position, article in enumerate(articles)}
+    forked = start_in_fork(lambda: _shallow_share(ValueHasher(), articles, position_of))
+    return DigestsAhead(articles, forked) if forked is not None else None
+
+
+def precompute_article_digests(hasher: ValueHasher, articles: Sequence[Any], workers: int) -> int:
+    """Give `hasher` the digests of `articles`, the shallow ones it does not know yet computed
+    by `workers` processes; the number known."""
+    left = [article for article in articles if not hasher.knows_shallow(article)]
+    workers = worker_count(len(left), workers)
+    if workers > 1:
+        position_of = {id(article): position for position, article in enumerate(articles)}
+        shares = map_shares(lambda share: _shallow_share(hasher, share, position_of), left, workers)
+        for index, results in enumerate(shares):
+            for article, found in zip(left[index::workers], results, strict=True):
+                if found is not None:
+                    hasher.know_shallow(article, found[0], [articles[p] for p in found[1]])
+    elif len(left) == len(articles):
+        return 0  # the hasher computes each when a page needs it
     known = 0
     for article in articles:  # every shallow digest is known now: combining them is cheap
         try:

@@ -21,7 +21,7 @@ from site_build.session import BuildSession
 
 from .page_keys import ValueHasher, page_key
 from .page_records import load_records, records_file, save_records
-from .parallel_digests import precompute_article_digests
+from .parallel_digests import DigestsAhead, precompute_article_digests
 from .render import RenderJob
 from .template_uses import preload_uses
 
@@ -69,9 +69,14 @@ def page_keys(hasher: ValueHasher, build_key: str, jobs: Sequence[RenderJob], wo
 class UnchangedPages:
     """Splits a build's render jobs into pages to render and pages kept as they are."""
 
+    @staticmethod
+    def applies_to(settings: dict, session: BuildSession | None) -> bool:
+        """Whether a build with these settings keeps unchanged pages (see the module docstring)."""
+        return bool(settings.get("CACHE_ROOT") and session is not None and session.input_roots)
+
     def __init__(self, settings: dict, session: BuildSession | None) -> None:
         cache_root = settings.get("CACHE_ROOT")
-        self._enabled = bool(cache_root and session is not None and session.input_roots)
+        self._enabled = self.applies_to(settings, session)
         self._keys: dict[str, str] = {}  # output-relative path -> key, for pages with a key
         self._where: dict[str, str] = {}  # output-relative path -> path in the previous output
         self._records: dict[str, Record] = {}
@@ -80,13 +85,17 @@ class UnchangedPages:
             self._build_key = build_key(settings, session.input_roots)
             self._cache_root = cache_root
 
-    def split(self, jobs: Sequence[RenderJob], workers: int = 1) -> tuple[list[RenderJob], int]:
-        """(jobs still to render, number of pages kept); digests and keys on `workers` processes."""
+    def split(self, jobs: Sequence[RenderJob], workers: int = 1,
+              ahead: DigestsAhead | None = None) -> tuple[list[RenderJob], int]:
+        """(jobs still to render, number of pages kept); digests and keys on `workers` processes,
+        with the digests `ahead` computed (parallel_digests.py) when given."""
         if not self._enabled or not jobs:
             return list(jobs), 0
         # before any worker is forked, so that they all inherit the templates' variable uses
         preload_uses({id(job.template): job.template for job in jobs}.values(), Path(self._cache_root) / "render")
         hasher = ValueHasher()
+        if ahead is not None:
+            ahead.give_to(hasher)
         precompute_article_digests(hasher, _page_articles(jobs), workers)
         to_render: list[RenderJob] = []
         locations = [staged_location(job.path) for job in jobs]

@@ -20,12 +20,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import pelican.writers as pelican_writers
+from pelican.contents import Content
 from pelican.plugins import signals
 from pelican.writers import FileOverwriteFailedError, Writer
 from site_build.memory import return_free_memory
 from site_build.output_tree import write_if_changed
 from site_build.session import session_of
 
+from .parallel_digests import DigestsAhead, start_digests_ahead
 from .render import PageContext, RenderJob, render_all
 from .settings import OutputWriterSettings
 from .unchanged import UnchangedPages
@@ -118,6 +120,8 @@ class ChangedOnlyWriter(Writer):
         # A private copy of the site context that queued pages are stored against (PageContext).
         self._base: tuple[dict[str, Any] | None, dict[str, Any], list[str]] = (None, {}, [])
         self.flushed = False
+        self._ahead: DigestsAhead | None = None
+        self._ahead_tried = False
         # Weakly connected: gone with this writer, so a re-run in one process starts clean.
         signals.finalized.connect(self._on_finalized)
 
@@ -125,7 +129,25 @@ class ChangedOnlyWriter(Writer):
         if getattr(pelican, "settings", None) is self.settings:
             self.flush()
 
+    def _start_digests_ahead(self, context: dict[str, Any]) -> None:
+        # At the first page: every generator has built and enriched its context by now.
+        self._ahead_tried = True
+        session = session_of(self.settings)
+        if not UnchangedPages.applies_to(self.settings, session) or (self.options.workers or os.cpu_count() or 1) < 2:
+            return
+        articles = [article for name in ("articles", "drafts", "hidden_articles")
+                    for article in context.get(name) or () if isinstance(article, Content)]
+        try:
+            self._ahead = start_digests_ahead(articles)
+        except Exception:  # the digests are then computed at the render, as without it
+            logger.debug("no page digests ahead", exc_info=True)
+            return
+        if self._ahead is not None:
+            session.at_end(self._ahead.abandon)
+
     def write_file(self, name, template, context, *args, **kwargs) -> None:
+        if not self._ahead_tried:
+            self._start_digests_ahead(context)
         self._shared = context
         with _pages_make_no_folders():
             super().write_file(name, _QueuedTemplate(template, self), context, *args, **kwargs)
@@ -175,7 +197,10 @@ class ChangedOnlyWriter(Writer):
         session = session_of(self.settings)
         unchanged = UnchangedPages(self.settings, session)
         workers = self.options.workers or os.cpu_count() or 1
-        jobs, kept = unchanged.split(list(self._jobs.values()), workers)
+        ahead, self._ahead = self._ahead, None
+        jobs, kept = unchanged.split(list(self._jobs.values()), workers, ahead)
+        if ahead is not None:
+            ahead.abandon()  # when split did not need it (nothing taken: nothing to stop otherwise)
         self._jobs.clear()
         return_free_memory()  # what the page keys' hashing freed, before the render workers fork
         if session:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -73,3 +74,77 @@ def map_in_forks(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any
     for share, done in enumerate(map_shares(lambda part: list(work(part)), items, workers)):
         results[share::workers] = done
     return results
+
+
+class ForkedWork:
+    """One piece of work running in a forked child: `take` waits for its result, `abandon`
+    stops it (a build that fails before taking it must not leave the child blocked on a full
+    pipe). Either reaps the child; later calls do nothing."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self.pid, self.pipe = pid, pipe
+        self.done = False
+
+    def take(self) -> tuple[bool, Any]:
+        """(True, the result), or (False, None) when the child failed or was already reaped."""
+        if self.done:
+            return False, None
+        pipe, self.pipe = self.pipe, -1
+        try:
+            with os.fdopen(pipe, "rb") as stream:
+                result, received = marshal.load(stream), True
+        except (EOFError, ValueError, TypeError, OSError):
+            result, received = None, False
+        self.done = True
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return False, None
+        if os.waitstatus_to_exitcode(status) != 0 or not received:
+            return False, None
+        return True, result
+
+    def abandon(self) -> None:
+        """Stop the child (if still running) and reap it."""
+        if self.done:
+            return
+        self.done = True
+        if self.pipe >= 0:
+            os.close(self.pipe)
+            self.pipe = -1
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def start_in_fork(work: Callable[[], Any]) -> ForkedWork | None:
+    """Run `work()` in a forked child meanwhile (its result must be plain data, as above);
+    None when no child can be started, and the caller does the work itself."""
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or process slot for a child
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: work, send, leave without the parent's cleanup handlers
+        code = 0
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as pipe:
+                marshal.dump(work(), pipe)
+        except BaseException:
+            code = 1
+        os._exit(code)
+    os.close(write_end)
+    return ForkedWork(pid, read_end)

@@ -90,13 +90,14 @@ class StoriesGenerator(Generator):
         ]
         self.stories = newest_first([story for story in built if story.status == "published"])
         link_columns(self.stories, self.context.get("articles", []))
+        # enrichment, so before any page is queued: the columns' digests are taken from then on
+        choose_upsells(self.stories, self.context, now)
         self.context["stories"] = self.stories
         self.context["stories_index_url"] = self.story_settings.index_url
         self.context["story_home_count"] = self.story_settings.home_count
         self.context["story_tag_slugs"] = {tag.slug for tag, _articles in self.context.get("tags", [])}
 
     def generate_output(self, writer) -> None:
-        choose_upsells(self.stories, self.context, reference_time(self.settings))
         relative = self.settings.get("RELATIVE_URLS", False)
         template = self.get_template("story")
         for story in self.stories:
