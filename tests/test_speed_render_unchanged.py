@@ -56,6 +56,36 @@ def test_a_title_edit_rerenders_the_pages_that_show_the_column_and_keeps_the_res
     assert digest(output) == digest(cold)
 
 
+def test_a_story_edit_rerenders_the_columns_it_links_and_a_column_edit_the_story(content_copy, tmp_path):
+    """A story and its columns point at each other: each counts in the other's pages."""
+    story_source = content_copy / "stories" / "armenias-new-parliament-meets.md"
+    linked_column = "columns/after-the-vote-counting-the-journalists/index.html"
+    story_page = "stories/armenias-new-parliament-meets/index.html"
+    output = tmp_path / "out"
+    built(output, content_copy)
+    assert (output / story_page).exists()
+    unrelated = (output / UNRELATED_PAGE).stat().st_ino
+
+    story_source.write_text(story_source.read_text(encoding="utf-8").replace(
+        "title: Armenia's new parliament meets for the first time", "title: The new assembly's first sitting"),
+        encoding="utf-8")
+    warm = built(output, content_copy)
+    assert "The new assembly's first sitting" in soup(output / linked_column).get_text(" ")
+    assert (output / UNRELATED_PAGE).stat().st_ino == unrelated
+    assert warm.pages_kept > 0 and warm.pages_rendered > 0
+
+    column_source = content_copy / "columns" / "2026" / "after-the-vote-counting-the-journalists.md"
+    text = column_source.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    column_source.write_text(text.replace(title, "title: Counting the journalists, again"), encoding="utf-8")
+    built(output, content_copy)
+    assert "Counting the journalists, again" in soup(output / story_page).get_text(" ")
+
+    cold = tmp_path / "cold"
+    built(cold, content_copy, CACHE_ROOT=str(tmp_path / ".cache-cold"))
+    assert digest(output) == digest(cold)
+
+
 def test_a_theme_edit_rerenders_every_page(content_copy, tmp_path):
     theme = tmp_path / "theme"
     shutil.copytree(ROOT / "theme", theme)
@@ -117,6 +147,21 @@ def test_a_card_counts_one_step_away_and_a_cards_card_does_not():
     assert ValueHasher().digest(page) == before
     card.title = "Card, edited"
     assert ValueHasher().digest(page) != before
+
+
+def test_a_story_and_the_columns_it_holds_are_keyable_and_count_in_each_other():
+    story = SimpleNamespace(title="Story", related=[])
+    column = article("Column", "/c/column.md", stories=[story])
+    other = article("Other", "/c/other.md", stories=[story])
+    story.related = [column, other]
+    for value in (column, story, [story, column]):
+        ValueHasher().digest(value)  # no longer unkeyable (it recursed to Python's limit)
+    before = (ValueHasher().digest(column), ValueHasher().digest(story))
+    story.title = "Story, edited"
+    after = (ValueHasher().digest(column), ValueHasher().digest(story))
+    assert after[0] != before[0] and after[1] != before[1]
+    other.title = "Other, edited"
+    assert ValueHasher().digest(story) != after[1], "the story's columns count in it"
 
 
 def test_sets_do_not_depend_on_hash_order_and_settings_are_left_to_the_build_key():

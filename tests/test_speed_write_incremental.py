@@ -82,6 +82,9 @@ def test_forced_rebuild_with_no_change_keeps_every_file(content_copy, tmp_path):
     assert forced.ok and not forced.up_to_date
     assert forced.files_written == 0
     assert snapshot(output) == before
+    # and every page has a key, so none is even rendered (pages showing a story and its
+    # columns, which hold each other, once had none)
+    assert forced.pages_rendered == 0 and forced.pages_kept > 50
 
 
 def test_a_column_removed_from_the_content_disappears_from_the_output(content_copy, tmp_path):

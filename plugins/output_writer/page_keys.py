@@ -22,11 +22,13 @@ key `None`, and such a page is always rendered.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
 import pickle
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,14 +174,25 @@ class ValueHasher:
 
     def _pickled(self, value: Any) -> tuple[bytes, list[Content]]:
         pickler = _KeyPickler(self)
-        self._in_progress.add(id(value))
-        try:
-            data = pickler.dump_bytes(value)
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
-            raise Unkeyable(f"{type(value).__qualname__}: {exc}") from exc
-        finally:
-            self._in_progress.discard(id(value))
+        with self._hashing(value):
+            try:
+                data = pickler.dump_bytes(value)
+            except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+                raise Unkeyable(f"{type(value).__qualname__}: {exc}") from exc
         return data, pickler.articles
+
+    @contextlib.contextmanager
+    def _hashing(self, value: Any) -> Iterator[None]:
+        """`value` is being hashed for the block (if it was not already): met again inside,
+        it is pickled in place instead of hashed apart, which would start over."""
+        mine = id(value) not in self._in_progress
+        if mine:
+            self._in_progress.add(id(value))
+        try:
+            yield
+        finally:
+            if mine:
+                self._in_progress.discard(id(value))
 
     def _shallow_of(self, article: Content) -> tuple[bytes, list[Content]]:
         """The article's own fields, with the articles it points at as references."""
@@ -255,10 +268,14 @@ class ValueHasher:
             if isinstance(value, Content):
                 known = self._article_digest(value)
             else:
-                data, nested = self._pickled(value)
-                h = hashlib.blake2b(data, digest_size=20)
-                for article in nested:
-                    h.update(self._article_digest(article))
+                # In progress until its articles are hashed too: a story holds its columns and
+                # each column its stories, so hashing a column met the story again and started
+                # over, until Python's recursion limit made every page showing either unkeyable.
+                with self._hashing(value):
+                    data, nested = self._pickled(value)
+                    h = hashlib.blake2b(data, digest_size=20)
+                    for article in nested:
+                        h.update(self._article_digest(article))
                 known = h.digest()
             self._values[id(value)] = known
             self._keep.append(value)
