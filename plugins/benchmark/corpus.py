@@ -24,6 +24,7 @@ class CorpusInfo:
     authors: int
     tags: int
     images: int
+    stories: int = 0
 
     def column_path(self, index: int) -> Path:
         return next(self.content.glob(f"columns/*/col-{index:05d}.md"))
@@ -139,7 +140,68 @@ def generate(root: Path, n: int, seed: int = 1, *, authors: int = 60, tags: int 
         for _ in range(rng.randint(0, 3)):
             log_lines.append(slug)
     _write_access_log(analytics / "access.log", log_lines, rng)
-    return CorpusInfo(root, content, stock, analytics, n, authors, tags, image_count)
+    # Every feature on: membership blocks (one variant per kind of target) and story coverage
+    # pages linking columns. Written after the columns, so their text does not depend on it.
+    _write_membership_variants(content / "cta.yml", tag_names[:2])
+    stories = _write_stories(content, rng, vocab, weights, tag_names, [f"col-{i:05d}" for i in range(n)],
+                             count=max(3, n // 250))
+    return CorpusInfo(root, content, stock, analytics, n, authors, tags, image_count, stories)
+
+
+def _write_membership_variants(path: Path, top_tags: list[str]) -> None:
+    variants = [
+        ("default", "default: true\n", "after_paragraph: 4"),
+        ("economy-desk", "target:\n    sections: [economy]\n", "end"),
+        ("politics-desk", "target:\n    sections: [politics]\n  priority: 5\n", "after_paragraph: 2"),
+        ("topic-appeal", f"target:\n    tags: [{', '.join(top_tags)}]\n  priority: 10\n", "top"),
+        ("story-details", "upsell: story_details\n", "end"),
+    ]
+    path.write_text("".join(
+        f"- id: {name}\n  {target}  headline: Support the {name} work\n"
+        f"  pitch: |\n    Members pay for the reporting behind *this* desk, and nothing else does.\n"
+        f"  button:\n    label: Become a member\n    url: /membership/\n"
+        f"  placement:{' ' if ':' not in placement else chr(10) + '    '}{placement}\n"
+        f"  footer: Funded by members of the {name} fund.\n\n"
+        for name, target, placement in variants), encoding="utf-8")
+
+
+OUTLET_LEANS = ["left", "lean left", "center", "lean right", "right", "unknown"]
+OUTLET_FACTUALITY = ["very high", "high", "mixed", "low", "unknown"]
+
+
+def _write_stories(content: Path, rng: random.Random, vocab: list[str], weights: list[float],
+                   tag_names: list[str], columns: list[str], count: int) -> int:
+    outlets = [f"outlet-{i:02d}" for i in range(12)]
+    (content / "outlets.yml").write_text("".join(
+        f"- id: {outlet}\n  name: Outlet {i:02d}\n  url: https://{outlet}.example\n"
+        f"  lean: {OUTLET_LEANS[i % len(OUTLET_LEANS)]}\n"
+        f"  factuality: {OUTLET_FACTUALITY[i % len(OUTLET_FACTUALITY)]}\n"
+        f"  ownership: Private\n  country: Country {i % 4}\n  rating_source: Bench ratings, 2026\n"
+        for i, outlet in enumerate(outlets)), encoding="utf-8")
+    folder = content / "stories"
+    folder.mkdir(parents=True, exist_ok=True)
+    start = dt.datetime(2024, 11, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=4)))
+    for i in range(count):
+        date = start + dt.timedelta(hours=rng.randrange(24 * 700))
+
+        def words(k: int) -> str:
+            return " ".join(rng.choices(vocab, weights, k=k))
+
+        related = list(dict.fromkeys(rng.sample(columns, k=min(len(columns), rng.randint(2, 4)))))
+        coverage = "".join(
+            f"  - outlet: {outlet}\n    title: {words(7).capitalize()}\n"
+            f"    url: https://{outlet}.example/story-{i:04d}\n"
+            f"    date: {date - dt.timedelta(hours=rng.randint(2, 60)):%Y-%m-%d %H:%M %z}\n"
+            f"    excerpt: {words(25).capitalize()}.\n"
+            for outlet in rng.sample(outlets, k=rng.randint(4, 8)))
+        (folder / f"story-{i:04d}.md").write_text(
+            f"---\ntitle: {words(8).capitalize()}\ndate: {date:%Y-%m-%d %H:%M %z}\n"
+            f"summary: {words(20).capitalize()}.\n"
+            f"key_points:\n" + "".join(f"  - {words(12).capitalize()}.\n" for _ in range(3)) +
+            f"tags: [{', '.join(dict.fromkeys(rng.choices(tag_names[:40], k=2)))}]\n"
+            f"related: [{', '.join(related)}]\ncoverage:\n{coverage}---\n\n{words(120).capitalize()}.\n",
+            encoding="utf-8")
+    return count
 
 
 def _write_access_log(path: Path, slugs: list[str], rng: random.Random) -> None:
