@@ -94,3 +94,16 @@ def test_paragraphs_in_footnotes_do_not_count():
     html = render("One with a note[^n].\n\n[^n]: A footnote paragraph.\n")
     placed = place_block(html, BLOCK, after(2))
     assert cta_position(placed)[2][-1] == "aside"
+
+
+def test_reading_stops_at_the_wanted_paragraph_and_offsets_count_every_line(monkeypatch):
+    import cta.placement as placement
+
+    seen = []
+    real = placement._TopLevelParagraphEnds.handle_endtag
+    monkeypatch.setattr(placement._TopLevelParagraphEnds, "handle_endtag",
+                        lambda self, tag: seen.append(tag) or real(self, tag))
+    html = "\n".join(f"<p>Paragraph {n}\nwith a second line</p>" for n in range(50))
+    offset = insertion_offset(html, Placement("after_paragraph", 3))
+    assert html[:offset].endswith("Paragraph 2\nwith a second line</p>")
+    assert seen == ["p", "p", "p"], "the other 47 paragraphs are not parsed"

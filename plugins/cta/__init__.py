@@ -70,22 +70,28 @@ def place_in_articles(generator) -> None:
     template = generator.env.get_template("_cta.html")
     siteurl = generator.settings.get("SITEURL", "")
     changed = set()
-    blocks: dict[str, str] = {}  # columns showing the same variant share one block string
+    rendered: dict[tuple[int, str], str] = {}  # a block depends on its variant only: rendered once each
+
+    def block_of(variant, where: str) -> str:
+        key = (id(variant), where)
+        if key not in rendered:
+            rendered[key] = template.render(cta=variant, cta_where=where, SITEURL=siteurl)
+        return rendered[key]
+
     for article in [*generator.articles, *generator.translations, *generator.drafts]:
         variant = select_for_article(variants, article, now)
         article.cta_variant = variant
         article.cta_feed_footer = None
         if variant is None:
             continue
-        block = template.render(cta=variant, cta_where="column", SITEURL=siteurl)
-        block = blocks.setdefault(block, block)
+        block = block_of(variant, "column")
         html = article._content or ""
         if hasattr(article, "edit_html"):  # the HTML stays in the content cache until read
             article.edit_html(BlockSplice(block, insertion_offset(html, variant.placement)))
         else:
             article._content = place_block(html, block, variant.placement)
         if cta_settings.feed_footer:
-            article.cta_feed_footer = template.render(cta=variant, cta_where="footer", SITEURL=siteurl).strip()
+            article.cta_feed_footer = block_of(variant, "footer").strip()
         changed.add(id(article))
     _forget_memoized(changed)
 

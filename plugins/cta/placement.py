@@ -17,15 +17,20 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
                    "source", "track", "wbr"})
 
 
+class _EnoughParagraphs(Exception):
+    """Raised inside the parser once the wanted paragraph has ended: the rest is not read."""
+
+
 class _TopLevelParagraphEnds(HTMLParser):
     """Offsets just after each top-level `</p>`, in document order, up to `wanted` of them."""
 
     def __init__(self, html: str, wanted: int):
         super().__init__(convert_charrefs=False)
+        # where each line starts (the parser gives positions as line and column); one entry
+        # per line, not a scan of every character in Python
         self._line_starts = [0]
-        for index, char in enumerate(html):
-            if char == "\n":
-                self._line_starts.append(index + 1)
+        for line in html.split("\n"):
+            self._line_starts.append(self._line_starts[-1] + len(line) + 1)
         self._html = html
         self._wanted = wanted
         self._depth = 0
@@ -49,6 +54,8 @@ class _TopLevelParagraphEnds(HTMLParser):
         if tag == "p" and self._depth == 0 and len(self.ends) < self._wanted:
             start = self._offset()
             self.ends.append(self._html.index(">", start) + 1)
+            if len(self.ends) == self._wanted:
+                raise _EnoughParagraphs
 
 
 def insertion_offset(html: str, placement: Placement) -> int:
@@ -58,8 +65,11 @@ def insertion_offset(html: str, placement: Placement) -> int:
     if placement.where == "end":
         return len(html)
     parser = _TopLevelParagraphEnds(html, placement.paragraph)
-    parser.feed(html)
-    parser.close()
+    try:
+        parser.feed(html)
+        parser.close()
+    except _EnoughParagraphs:
+        pass
     if len(parser.ends) < placement.paragraph:
         return len(html)  # a short body: the block goes at the end
     return parser.ends[placement.paragraph - 1]
