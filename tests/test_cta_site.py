@@ -215,3 +215,28 @@ def test_placement_wins_over_content_read_earlier_and_sets_the_feed_contract(tmp
     generator.articles = [again]
     place_in_articles(generator)
     assert again.cta_variant.id == "economy-desk" and feed_footer_html(again) is None
+
+
+def test_a_rebuild_places_the_blocks_where_the_first_did_without_parsing_the_bodies(content_copy, tmp_path,
+                                                                                  monkeypatch):
+    import hashlib
+
+    import cta.offsets
+    from conftest import ROOT
+    from site_build import build_site
+
+    def run(output):
+        result = build_site(ROOT / "pelicanconf.py", {"OUTPUT_PATH": str(output), "PATH": str(content_copy),
+                                                      "BUILD_TIME": BUILD_TIME, "CACHE_ROOT": str(tmp_path / "cache")},
+                            force=True)
+        assert result.ok, result.errors
+        return {str(p.relative_to(output)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(output.rglob("*")) if p.is_file()}
+
+    first = run(tmp_path / "one")
+    assert (tmp_path / "cache" / "cta" / "offsets.marshal").exists()
+    parsed = []
+    real = cta.offsets.insertion_offset
+    monkeypatch.setattr(cta.offsets, "insertion_offset", lambda html, where: parsed.append(where) or real(html, where))
+    assert run(tmp_path / "two") == first
+    assert parsed == [], "every column's place was known"

@@ -4,6 +4,7 @@ Wiring only; the logic is in plain modules:
 - `variants.py`  schema of cta.yml, loading and checks (errors with file and line)
 - `selection.py` which variant a column or a story upsell gets (rules in its docstring)
 - `placement.py` where the block goes in the column's HTML
+- `offsets.py`   that place kept between builds, by the body's digest
 - `pitch.py`     the Markdown pitch, rendered safely
 - `feed.py`      `feed_footer_html(article)` for the feeds plugin
 - `settings.py`  CTA_FEED_FOOTER, CTA_BANNER_PAGES
@@ -22,9 +23,11 @@ from pathlib import Path
 
 from content_model import content_validation
 from content_model.dates import reference_time, site_timezone
+from content_model.stored_html import unedited_source
 from pelican import signals
 
-from .placement import BlockSplice, insertion_offset, place_block
+from .offsets import OffsetMemo, memo_file
+from .placement import BlockSplice, place_block
 from .selection import select_for_article
 from .settings import CtaSettings
 from .variants import check_column_overrides, check_targets, load_variants
@@ -70,6 +73,7 @@ def place_in_articles(generator) -> None:
     template = generator.env.get_template("_cta.html")
     siteurl = generator.settings.get("SITEURL", "")
     changed = set()
+    offsets = OffsetMemo(memo_file(generator.settings.get("CACHE_ROOT")))
     rendered: dict[tuple[int, str], str] = {}  # a block depends on its variant only: rendered once each
 
     def block_of(variant, where: str) -> str:
@@ -85,15 +89,28 @@ def place_in_articles(generator) -> None:
         if variant is None:
             continue
         block = block_of(variant, "column")
-        html = article._content or ""
         if hasattr(article, "edit_html"):  # the HTML stays in the content cache until read
-            article.edit_html(BlockSplice(block, insertion_offset(html, variant.placement)))
+            # the body the block goes into is the reader's, unless another edit came first
+            source = _body_before_edits(article)
+            offset = offsets.offset(source, lambda article=article: article._content or "", variant.placement)
+            article.edit_html(BlockSplice(block, offset))
         else:
-            article._content = place_block(html, block, variant.placement)
+            article._content = place_block(article._content or "", block, variant.placement)
         if cta_settings.feed_footer:
             article.cta_feed_footer = block_of(variant, "footer").strip()
         changed.add(id(article))
+    offsets.save()
     _forget_memoized(changed)
+
+
+def _body_before_edits(article) -> object:
+    """The reader's body when no other edit came first (what the block then goes into), else None."""
+    if "_html_edits" in article.__dict__:
+        return None
+    try:
+        return unedited_source(article)
+    except AttributeError:
+        return None
 
 
 def _forget_memoized(article_ids: set[int]) -> None:

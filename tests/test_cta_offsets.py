@@ -1,0 +1,92 @@
+"""Where a membership block goes, kept between builds by the body's digest (cta/offsets.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from content_model.stored_html import ShardFile, StoredHtml, html_digest
+from cta.offsets import OffsetMemo, memo_file
+from cta.placement import insertion_offset
+from cta.variants import Placement
+
+SECOND = Placement("after_paragraph", 2)
+BODY = "<p>One</p>\n<ul><li><p>not top level</p></li></ul>\n<p>Two</p>\n<p>Three</p>"
+
+
+def stored(tmp_path, html: str, name: str = "shard") -> StoredHtml:
+    data = html.encode()
+    path = tmp_path / name
+    path.write_bytes(data)
+    return StoredHtml(ShardFile(path), 0, len(data), html_digest(data), False, False)
+
+
+def test_a_known_body_is_not_read_again_and_the_answer_is_the_parsers(tmp_path):
+    path = memo_file(tmp_path)
+    body = stored(tmp_path, BODY)
+    reads = []
+
+    def html():
+        reads.append(1)
+        return body.text()
+
+    first = OffsetMemo(path)
+    assert first.offset(body, html, SECOND) == insertion_offset(BODY, SECOND)
+    first.save()
+    assert len(reads) == 1
+    again = OffsetMemo(path)
+    assert again.offset(body, html, SECOND) == insertion_offset(BODY, SECOND)
+    assert len(reads) == 1, "the kept answer, without reading the body"
+    assert again.offset(body, html, Placement("after_paragraph", 3)) == insertion_offset(BODY, Placement(
+        "after_paragraph", 3))
+    assert len(reads) == 2, "another placement is another question"
+    edited_html = BODY.replace("<p>One</p>", "<p>One</p>\n<p>New</p>")
+    edited = stored(tmp_path, edited_html, "edited")
+    assert insertion_offset(edited_html, SECOND) != insertion_offset(BODY, SECOND)
+    assert again.offset(edited, edited.text, SECOND) == insertion_offset(edited_html, SECOND), \
+        "an edited body has another digest"
+
+
+def test_only_the_entries_a_build_used_are_kept(tmp_path):
+    path = memo_file(tmp_path)
+    one, two = stored(tmp_path, BODY, "one"), stored(tmp_path, BODY + "\n<p>Four</p>", "two")
+    memo = OffsetMemo(path)
+    memo.offset(one, one.text, SECOND)
+    memo.offset(two, two.text, SECOND)
+    memo.save()
+    later = OffsetMemo(path)
+    later.offset(two, two.text, SECOND)
+    later.save()
+    reads = []
+    OffsetMemo(path).offset(one, lambda: reads.append(1) or one.text(), SECOND)
+    assert reads == [1], "the column no build used any more was dropped"
+
+
+def test_plain_text_bodies_and_builds_without_a_cache_folder_always_parse(tmp_path):
+    reads = []
+    memo = OffsetMemo(memo_file(tmp_path))
+    assert memo.offset(None, lambda: reads.append(1) or BODY, SECOND) == insertion_offset(BODY, SECOND)
+    assert memo.offset(None, lambda: reads.append(1) or BODY, SECOND) == insertion_offset(BODY, SECOND)
+    nowhere = OffsetMemo(memo_file(None))
+    body = stored(tmp_path, BODY)
+    nowhere.offset(body, lambda: reads.append(1) or BODY, SECOND)
+    nowhere.save()
+    assert len(reads) == 3 and not (tmp_path / "cta").exists()
+
+
+def test_a_damaged_file_or_other_code_means_parsing_again(tmp_path, caplog, monkeypatch):
+    import cta.offsets as offsets
+
+    path = memo_file(tmp_path)
+    body = stored(tmp_path, BODY)
+    memo = OffsetMemo(path)
+    memo.offset(body, body.text, SECOND)
+    memo.save()
+    monkeypatch.setattr(offsets, "_code_digest", lambda: b"other code")
+    reads = []
+    OffsetMemo(path).offset(body, lambda: reads.append(1) or body.text(), SECOND)
+    assert reads == [1]
+    path.write_bytes(b"\x00 not marshal")
+    with caplog.at_level(logging.WARNING):
+        assert OffsetMemo(path).offset(body, lambda: reads.append(1) or body.text(), SECOND) == \
+            insertion_offset(BODY, SECOND)
+    assert reads == [1, 1] and "unreadable" in caplog.text
