@@ -30,7 +30,8 @@ def ours(repo: Path, root: Path, output: Path) -> dict:
     result = build_site(repo / "pelicanconf.py", overrides)
     if not result.ok:
         raise SystemExit("\n".join(result.errors)[:4000])
-    return {"seconds": result.seconds, "stages": result.stages}
+    return {"seconds": result.seconds, "stages": result.stages, "pages_rendered": result.pages_rendered,
+            "pages_kept": result.pages_kept, "files_written": result.files_written}
 
 
 def stock(root: Path, output: Path) -> dict:
