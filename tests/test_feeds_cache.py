@@ -204,3 +204,38 @@ def test_site_build_keeps_unchanged_feeds_and_remakes_those_of_an_edited_column(
     built(cold)
     assert {k: v for k, v in digest(output).items() if k.startswith("feeds/")} == {
         k: v for k, v in digest(cold).items() if k.startswith("feeds/")}
+
+
+def test_keeping_a_sites_feeds_reads_no_html_of_items_known_by_their_stored_body(content_copy, tmp_path,
+                                                                                  monkeypatch):
+    import feeds
+    from conftest import BUILD_TIME, ROOT
+    from site_build import build_site
+
+    def run():
+        result = build_site(ROOT / "pelicanconf.py", {"OUTPUT_PATH": str(tmp_path / "out"), "PATH": str(content_copy),
+                                                      "BUILD_TIME": BUILD_TIME, "CACHE_ROOT": str(tmp_path / ".cache")},
+                            force=True)
+        assert result.ok, result.errors
+
+    run()
+    read, known = [], []
+    real_html, real_identity = feeds.content_html, feeds.html_identity
+
+    def reading(content):
+        read.append(content.slug)
+        return real_html(content)
+
+    def identity(content):
+        found = real_identity(content)
+        if found is not None:
+            known.append(content.slug)
+        return found
+
+    monkeypatch.setattr(feeds, "content_html", reading)
+    monkeypatch.setattr(feeds, "html_identity", identity)
+    before = snapshot(tmp_path / "out")
+    run()
+    assert snapshot(tmp_path / "out") == before
+    assert len(set(known)) >= 10, "the demo's columns are known by their stored bodies"
+    assert not set(read) & set(known), "no HTML is read for a feed kept as it is"

@@ -259,3 +259,38 @@ def test_static_links_of_plain_stored_html_are_found_without_reading_it(tmp_path
     own.__class__ = OwnLinkSyntax
     assert own.__dict__["_html_source"].may_link is False
     assert own.get_static_links() == {"columns/images/map.png"}
+
+
+def test_content_identity_stands_for_the_html_only_where_no_link_can_appear(tmp_path):
+    from content_model.stored_html import content_identity, html_digest
+
+    data = b"<p>One</p>\n<p>Two</p>"
+    path = tmp_path / "shard"
+    path.write_bytes(data + b"<p>{filename}/x.md</p>")
+    from content_model.stored_html import ShardFile
+
+    shard = ShardFile(path)
+    plain = StoredHtml(shard, 0, len(data), html_digest(data), False, False)
+    linking = StoredHtml(shard, len(data), 22, html_digest(b"<p>{filename}/x.md</p>"), False, True)
+
+    def article(stored, *edits):
+        made = ReadArticle(HtmlFromCache(stored), {"title": "T", "slug": "t"}, settings=SETTINGS)
+        for edit in edits:
+            made.edit_html(edit)
+        return made
+
+    block = BlockSplice("<aside>Join us</aside>", 10)
+    base = content_identity(article(plain))
+    assert base is not None and content_identity(article(plain)) == base
+    with_block = content_identity(article(plain, block))
+    assert with_block not in (None, base)
+    assert content_identity(article(plain, BlockSplice("<aside>Join us</aside>", 11))) != with_block
+    assert content_identity(article(plain, BlockSplice("<aside>Join</aside>", 10))) != with_block
+    assert content_identity(article(linking)) is None, "a body that may hold a link is read"
+    assert content_identity(article(plain, BlockSplice("<a href='{filename}/x.md'>x</a>", 10))) is None
+    assert content_identity(article(plain, lambda html: html + "|")) is None, "an edit that says nothing"
+    other_syntax = article(plain)
+    other_syntax.settings = {**SETTINGS, "INTRASITE_LINK_REGEX": "[<](?P<what>.*?)[>]"}
+    assert content_identity(other_syntax) is None
+    plain_text = ReadArticle("<p>One</p>", {"title": "T", "slug": "t"}, settings=SETTINGS)
+    assert content_identity(plain_text) is None

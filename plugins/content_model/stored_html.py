@@ -17,6 +17,7 @@ class with `HtmlReadFromCache` mixed in keeps only that pointer, and edits to th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable
@@ -172,6 +173,28 @@ class HtmlReadFromCache:
                 and _default_link_syntax(self)):
             return set()
         return super().get_static_links()
+
+
+def content_identity(article) -> bytes | None:
+    """A digest that stands for the HTML Pelican's `content` gives for `article` (at any
+    SITEURL), worked out without reading it: the stored body's digest and what each edit does.
+
+    Only when nothing can change under the link pass: the body holds no "{" or "|"
+    (`may_link`), every edit says it adds none (its own `may_link`, False) and is a value
+    (a dataclass, described by its fields), and the link syntax is Pelican's default. The
+    class must read its HTML as Pelican does (the caller checks). None otherwise: read it."""
+    state = article.__dict__
+    source = state.get("_html_source")
+    if type(source) is not StoredHtml or source.may_link or not getattr(article, "reads_stored_html", False):
+        return None
+    h = hashlib.blake2b(source.digest, digest_size=DIGEST_SIZE)
+    for edit in state.get("_html_edits", ()):
+        if getattr(edit, "may_link", True) is not False or not dataclasses.is_dataclass(edit):
+            return None
+        h.update(repr(edit).encode("utf-8", "surrogatepass"))
+    if not _default_link_syntax(article):
+        return None
+    return h.digest()
 
 
 def _default_link_syntax(content) -> bool:

@@ -97,3 +97,9 @@ class BlockSplice:
 
     def __call__(self, html: str) -> str:
         return splice_block(html, self.block, self.offset)
+
+    @property
+    def may_link(self) -> bool:
+        """Whether the block could hold a link in Pelican's default syntax ("{" or "|"): the
+        edit adds nothing else (see content_model.stored_html.content_identity)."""
+        return "{" in self.block or "|" in self.block

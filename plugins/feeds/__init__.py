@@ -33,6 +33,7 @@ from pathlib import Path
 
 from content_model import content_validation
 from content_model.dates import site_timezone
+from content_model.stored_html import content_identity
 from pelican import signals
 from pelican.contents import Content
 from pelican.settings import DEFAULT_CONFIG
@@ -108,6 +109,14 @@ def content_html(content: object) -> str:
     return content.content or ""
 
 
+def html_identity(content: object) -> bytes | None:
+    """A digest determining `content_html(content)` without reading it, where one is known
+    (content_model.stored_html.content_identity: a stored body, edits that say what they do)."""
+    if not _reads_plain_html(type(content)):
+        return None
+    return content_identity(content)
+
+
 def _cache_dir(settings: dict) -> Path | None:
     root = settings.get("CACHE_ROOT")
     return Path(root) / "feeds" if root else None
@@ -138,6 +147,7 @@ def _write_feeds(generator) -> None:
         stories_url=context.get("stories_index_url") or "stories/",
         cache_dir=_cache_dir(generator.settings),
         html_of=content_html,
+        html_identity_of=html_identity,
     )
 
 

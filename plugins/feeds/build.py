@@ -21,7 +21,7 @@ from site_build.output_tree import keep_previous, write_if_changed
 from .cache import OutputPlace, build_key, feed_key, load_records, records_file, save_records
 from .entry_store import EntryStore
 from .ids import IdRegistry, IdRequest, find_clashes
-from .records import FooterFor, HtmlOf, ItemSource, Terms, item_from_source, read_source
+from .records import FooterFor, HtmlIdentityOf, HtmlOf, ItemSource, Terms, item_from_source, read_source
 from .settings import FeedSettings
 from .writer import EntrySerializer, EntryXml, FeedSpec, feed_documents
 
@@ -237,12 +237,15 @@ def write_all_feeds(
     stories_url: str = "stories/",
     cache_dir: Path | None = None,
     html_of: HtmlOf | None = None,
+    html_identity_of: HtmlIdentityOf | None = None,
 ) -> FeedReport:
     """Resolve ids, plan, and write every feed; record new ids in the registry file.
 
     With `cache_dir`, a feed whose inputs are those of its files in the output is kept as it
     is (cache.py). For the rest, each item's entries are made once (`EntrySerializer`), then
-    every feed from those bytes. `html_of(content)`, when given, stands in for `content.content`.
+    every feed from those bytes. `html_of(content)`, when given, stands in for `content.content`;
+    `html_identity_of(content)`, when given and not None, for that HTML in the item's key (so
+    keeping a feed reads no HTML).
     """
     clock = _Clock()
     registry = IdRegistry.load(settings.id_registry)
@@ -250,7 +253,7 @@ def write_all_feeds(
     plan = [entry for entry in plan_feeds(articles, stories, ids, settings, section_descriptions, stories_url)
             if entry.contents]
     clock.lap("plan")
-    job = _Job(settings, content_dir, tz, footer_for, html_of, ids)
+    job = _Job(settings, content_dir, tz, footer_for, html_of, ids, html_identity_of)
     place = OutputPlace.of(output_dir)
     records = FeedRecords.open(cache_dir, place, build_key(settings, tz, footer_for is not None))
     if records.old:  # a feed can only be kept if it has a record
@@ -290,6 +293,10 @@ def spec_paths(spec: FeedSpec) -> list[str]:
     return [spec.atom_path, spec.rss_path, *([spec.json_path] if spec.json_path else [])]
 
 
+def _no_html(content: object) -> str:
+    return ""
+
+
 class _Job:
     """Items' sources, keys and entries for one build, each key and entry made at most once.
 
@@ -300,31 +307,46 @@ class _Job:
     """
 
     def __init__(self, settings: FeedSettings, content_dir: Path, tz: dt.tzinfo, footer_for: FooterFor | None,
-                 html_of: HtmlOf | None, ids: dict[int, str]) -> None:
+                 html_of: HtmlOf | None, ids: dict[int, str], html_identity_of: HtmlIdentityOf | None = None) -> None:
         self.settings, self.content_dir, self.tz, self.footer_for = settings, content_dir, tz, footer_for
-        self.html_of, self.ids = html_of, ids
+        self.html_of, self.ids, self.html_identity_of = html_of, ids, html_identity_of
         self.terms = Terms(settings.site_url)
         # Sources kept for the whole build hold no HTML (`html` is ""): each item's HTML is
         # read when its key or entry is made, and let go (at 10,000 columns the HTML of every
-        # item some feed lists is ~50 MB).
+        # item some feed lists is ~50 MB); not even for its key when it has an identity.
         self.sources: dict[int, ItemSource] = {}
         self.keys: dict[int, bytes] = {}  # by id(content)
         self.entries_made = 0
 
+    def _read(self, content: object, html_of: HtmlOf | None) -> ItemSource:
+        return read_source(content, self.ids[id(content)], self.settings, self.content_dir, self.tz,
+                           self.footer_for, self.terms, html_of)
+
+    def _identity(self, content: object) -> bytes | None:
+        return self.html_identity_of(content) if self.html_identity_of is not None else None
+
+    def _note(self, content: object, found: ItemSource) -> None:
+        self.keys[id(content)] = found.key(self._identity(content))
+        self.sources[id(content)] = found._replace(html="")
+
     def full_source(self, content: object) -> ItemSource:
         """The item's source with its HTML, read afresh (and its key noted on the first read)."""
-        found = read_source(content, self.ids[id(content)], self.settings, self.content_dir, self.tz,
-                            self.footer_for, self.terms, self.html_of)
+        found = self._read(content, self.html_of)
         if id(content) not in self.sources:
-            self.keys[id(content)] = found.key()
-            self.sources[id(content)] = found._replace(html="")
+            self._note(content, found)
         return found
 
     def source(self, content: object) -> ItemSource:
-        """The item's source without its HTML."""
+        """The item's source without its HTML (not read when the item has an identity)."""
         found = self.sources.get(id(content))
         if found is None:
-            self.full_source(content)
+            identity = self._identity(content)
+            if identity is None:
+                self.full_source(content)
+            else:
+                without_html = self._read(content, _no_html)
+                self.keys[id(content)] = without_html.key(identity)
+                self.sources[id(content)] = without_html
             found = self.sources[id(content)]
         return found
 

@@ -95,6 +95,7 @@ def cover_image(ref: str | None, alt: str, content_dir: Path, site_url: str) -> 
 
 FooterFor = Callable[[object], str | None]
 HtmlOf = Callable[[object], str]  # content -> its HTML, as `content.content or ""`
+HtmlIdentityOf = Callable[[object], bytes | None]  # content -> a digest determining that HTML, if known
 Stat = tuple[int, int]  # (size, mtime_ns) of a file
 
 
@@ -141,7 +142,9 @@ class ItemSource(NamedTuple):
     image_alt: str
     image_stat: Stat | None  # of the cover file; None when there is no cover or no file
 
-    def key(self) -> bytes:
+    def key(self, html_identity: bytes | None = None) -> bytes:
+        """`html_identity`, when given, stands for `html` (a digest that determines it exactly:
+        content_model.stored_html.content_identity), which is then not hashed or needed."""
         fields = [self.kind, self.item_id, self.url, self.title, self.summary, self.footer,
                   self.published.isoformat(), self.updated.isoformat(), self.image_ref, self.image_alt,
                   repr(self.image_stat), "\x1e".join(map(_term_text, self.authors)),
@@ -151,7 +154,10 @@ class ItemSource(NamedTuple):
         meta = "\x00".join(fields)
         meta = "j" + meta if meta.count("\x00") == len(fields) - 1 else "r" + repr(fields)
         # sha256: the fastest of hashlib's here on long text
-        data = f"{meta}\x00{self.html}".encode("utf-8", "surrogatepass")
+        if html_identity is not None:
+            data = f"{meta}\x00#".encode("utf-8", "surrogatepass") + html_identity
+        else:
+            data = f"{meta}\x00{self.html}".encode("utf-8", "surrogatepass")
         return hashlib.sha256(data).digest()[:16]
 
 
