@@ -294,3 +294,27 @@ def test_content_identity_stands_for_the_html_only_where_no_link_can_appear(tmp_
     assert content_identity(other_syntax) is None
     plain_text = ReadArticle("<p>One</p>", {"title": "T", "slug": "t"}, settings=SETTINGS)
     assert content_identity(plain_text) is None
+
+
+def test_the_reader_names_files_by_the_index_and_tells_pages_from_columns(content_copy, tmp_path, monkeypatch):
+    parses = parse_files(content_files(content_copy), tmp_path / "parsed.pickle")
+    index, _ = validate_content(content_copy, TZ, parses)
+    reader = ColumnReader({**SETTINGS, "PATH": str(content_copy)})
+    fresh = ColumnReader({**SETTINGS, "PATH": str(content_copy)})  # no index: reads the files
+    reader.use_index(index)
+    column = next(p for p in index.models if "columns" in p.parts)
+    page = next(p for p in index.models if "pages" in p.parts)
+    for path in (column, page):
+        assert reader._indexed_path(str(path)) == (path, path is page)
+        assert reader._indexed_path(str(path))[0] is path, "the index's own Path (its hash is known)"
+        assert html_text_of(reader.read(str(path))) == html_text_of(fresh.read(str(path)))
+        assert reader.read(str(path))[1] == fresh.read(str(path))[1]
+    assert "section" not in reader.read(str(page))[1] and "section" in reader.read(str(column))[1]
+    outside = content_copy / "pages" / "not-validated.md"
+    outside.write_text("---\ntitle: Late\n---\n\nWritten after validation.\n", encoding="utf-8")
+    assert reader._indexed_path(str(outside)) == (outside, True)
+
+
+def html_text_of(read: tuple) -> str:
+    content = read[0]
+    return content.stored.text() if type(content) is HtmlFromCache else content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pelican import generators as pelican_generators
@@ -42,11 +43,33 @@ class ColumnReader(BaseReader):
         # at 10,000 columns, 55,000 objects less (~12 MB)
         self._terms: dict[tuple[type, str, str], URLWrapper] = {}
         self._index: SiteIndex | None = None
+        self._indexed: dict[str, tuple[Path, bool]] | None = None
 
     def use_index(self, index: SiteIndex) -> None:
         """Reuse validation's parses and checked metadata for this build."""
         self._index = index
         self._catalog = index.catalog
+        self._indexed = None
+
+    def _indexed_path(self, source_path: str) -> tuple[Path, bool]:
+        """(the file as a Path, whether it is a page), the index's own Path for a file it holds:
+        Pelican names each file by a string, and making a Path of it, hashing that and asking
+        which folder it is in cost about 15 us a file."""
+        index = self._index
+        if index is not None:
+            if self._indexed is None:  # (only the names and Paths: the index drops its parses later)
+                pages = tuple(self.settings["PAGE_PATHS"])
+                root = str(self._content_dir) + os.sep
+                self._indexed = {}
+                for path in index.parses:
+                    name = str(path)
+                    if name.startswith(root):
+                        self._indexed[name] = (path, name[len(root):].split(os.sep, 1)[0] in pages)
+            found = self._indexed.get(source_path)
+            if found is not None:
+                return found
+        path = Path(source_path)
+        return path, path.relative_to(self._content_dir).parts[0] in self.settings["PAGE_PATHS"]
 
     @property
     def catalog(self) -> Catalog:
@@ -72,8 +95,7 @@ class ColumnReader(BaseReader):
         return (done, meta) if same else None
 
     def read(self, source_path: str) -> tuple[str, dict]:
-        path = Path(source_path)
-        is_page = path.relative_to(self._content_dir).parts[0] in self.settings["PAGE_PATHS"]
+        path, is_page = self._indexed_path(source_path)
         model = PageMeta if is_page else ColumnMeta
         found = self._validated(path, model)
         if found is None:
