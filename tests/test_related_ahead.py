@@ -157,7 +157,7 @@ def test_the_view_is_the_same_whatever_order_and_differs_with_any_input_ranking_
 
 
 class _OsWithoutFork:
-    """The os module as related.ahead sees it, where starting a process fails."""
+    """The os module as site_build.forks sees it, where starting a process fails."""
 
     def __getattr__(self, name):
         return getattr(os, name)
@@ -173,7 +173,14 @@ def open_descriptors() -> int:
 
 
 def test_when_no_child_can_be_started_the_build_ranks_every_article_itself(tmp_path, monkeypatch, demo_site):
-    monkeypatch.setattr(ahead, "os", _OsWithoutFork())
+    import site_build.forks as forks
+
+    def start_without_fork(work, own_group=False):
+        with monkeypatch.context() as patch:  # only the ranking child's fork fails
+            patch.setattr(forks, "os", _OsWithoutFork())
+            return forks.start_in_fork(work, own_group)
+
+    monkeypatch.setattr(ahead, "start_in_fork", start_without_fork)
     build(tmp_path / "first", CACHE_ROOT=str(tmp_path / "cache"))  # descriptors a first build opens for good
     before = open_descriptors()
     result = build(tmp_path / "out", CACHE_ROOT=str(tmp_path / "cache"))
@@ -269,7 +276,7 @@ def test_a_take_interrupted_before_the_child_is_reaped_leaves_it_to_abandon(tmp_
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(ahead.os, "waitpid", interrupted)
+        patch.setattr(os, "waitpid", interrupted)
         with pytest.raises(KeyboardInterrupt):
             child.take(b"view")
     spare = os.open(os.devnull, os.O_RDONLY)  # may get the pipe's old number

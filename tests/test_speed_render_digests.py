@@ -81,12 +81,13 @@ def test_the_parent_hashes_only_its_own_share_of_the_columns(monkeypatch):
     assert [hasher.digest(item) for item in items] == [in_place.digest(item) for item in items]
 
 
-def test_a_failed_worker_leaves_its_share_to_the_parent(monkeypatch):
+@pytest.fixture
+def children_fail(monkeypatch) -> None:
+    """Computing digests fails in any process but this one (a worker or child dies)."""
     import os
 
     import output_writer.parallel_digests as parallel
 
-    items = columns(600)
     parent = os.getpid()
     real = parallel._shallow_share
 
@@ -96,6 +97,10 @@ def test_a_failed_worker_leaves_its_share_to_the_parent(monkeypatch):
         return real(hasher, share, position_of)
 
     monkeypatch.setattr(parallel, "_shallow_share", failing_in_children)
+
+
+def test_a_failed_worker_leaves_its_share_to_the_parent(children_fail):
+    items = columns(600)
     hasher = ValueHasher()
     assert precompute_article_digests(hasher, items, workers=2) == len(items)
     in_place = ValueHasher()
@@ -138,22 +143,11 @@ def test_digests_computed_ahead_in_a_child_are_the_ones_computed_in_place(forked
         assert hasher.digest(item) == expected
 
 
-def test_a_failed_child_ahead_leaves_every_digest_to_the_build(monkeypatch):
-    import os
-
-    import output_writer.parallel_digests as parallel
+def test_a_failed_child_ahead_leaves_every_digest_to_the_build(children_fail):
+    from output_writer.parallel_digests import start_digests_ahead
 
     items = columns(600)
-    parent = os.getpid()
-    real = parallel._shallow_share
-
-    def failing_in_children(hasher, share, position_of):
-        if os.getpid() != parent:
-            raise RuntimeError("child died")
-        return real(hasher, share, position_of)
-
-    monkeypatch.setattr(parallel, "_shallow_share", failing_in_children)
-    ahead = parallel.start_digests_ahead(items)
+    ahead = start_digests_ahead(items)
     hasher = ValueHasher()
     assert ahead.give_to(hasher) == 0
     assert precompute_article_digests(hasher, items, workers=2) == len(items)

@@ -15,16 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-import marshal
-import os
 import shutil
-import signal
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from content_model.stored_html import html_identity, unedited_source
+from site_build.forks import ForkedWork, start_in_fork
 
 from .cache import SCRATCH_PREFIX
 from .items import items_from_index, text_from
@@ -71,85 +69,46 @@ def _rank(index, settings: RelatedSettings, now: dt.datetime) -> list:
 
 class RankingAhead:
     """A child ranking the index (in a process group of its own, with its workers); `take`
-    waits for its lists, `abandon` stops them all. Either reaps it; later calls do nothing."""
+    waits for its lists, `abandon` stops them all and removes the scratch files it left.
+    Either reaps it; later calls do nothing."""
 
     def __init__(self, pid: int, pipe: int, scratch: Path) -> None:
-        self.pid, self.pipe, self.scratch = pid, pipe, scratch
-        self.done = False
+        self._child = ForkedWork(pid, pipe, own_group=True)
+        self.scratch = scratch
+
+    @property
+    def pid(self) -> int:
+        return self._child.pid
+
+    @property
+    def done(self) -> bool:
+        return self._child.done
 
     def take(self, expected_view: bytes) -> dict[str, list[str]] | None:
         """The child's lists if it ranked exactly `expected_view`, else None."""
-        if self.done:
-            return None
-        # done only once reaped: interrupted before that (Ctrl-C), `abandon` still stops the child
-        pipe, self.pipe = self.pipe, -1
-        try:
-            with os.fdopen(pipe, "rb") as stream:
-                result = marshal.load(stream)
-        except (EOFError, ValueError, TypeError, OSError):
-            result = None
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            self.done = True
-            return None
-        self.done = True
-        if os.waitstatus_to_exitcode(status) != 0 or not isinstance(result, list) or len(result) != 2:
+        done, result = self._child.take()
+        if not done or not isinstance(result, list) or len(result) != 2:
             return None
         view, lists = result
         return lists if view == expected_view and isinstance(lists, dict) else None
 
     def abandon(self) -> None:
-        """Stop the child and its workers, reap it, and remove the scratch files it left."""
         if self.done:
             return
-        self.done = True
-        if self.pipe >= 0:  # (once `take` has it, the number may already be another file's)
-            os.close(self.pipe)
-            self.pipe = -1
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(self.pid, signal.SIGKILL)
-                break
-            except (ProcessLookupError, PermissionError):
-                continue
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
+        self._child.abandon()
         for folder in self.scratch.glob(f"{SCRATCH_PREFIX}{self.pid}-*"):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _rank_without_collector(index, settings: RelatedSettings, now: dt.datetime) -> list:
+    gc.disable()  # ~10^5 containers that all live to the end (see `attach_related`)
+    return _rank(index, settings, now)
 
 
 def start_ranking(index, settings: RelatedSettings, now: dt.datetime) -> RankingAhead | None:
     """Fork a child that ranks `index` and sends back [view digest, lists]; None when no child
     can be started (then the build ranks the articles itself)."""
-    if not hasattr(os, "fork"):
+    child = start_in_fork(lambda: _rank_without_collector(index, settings, now), own_group=True)
+    if child is None:
         return None
-    try:
-        read_end, write_end = os.pipe()
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:  # no memory or process slot for a child
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    if pid == 0:  # the child: rank, send, leave without the parent's cleanup handlers
-        code = 0
-        try:
-            os.setpgid(0, 0)  # its workers join its group: `abandon` stops them all
-            os.close(read_end)
-            gc.disable()  # ~10^5 containers that all live to the end (see `attach_related`)
-            with os.fdopen(write_end, "wb") as pipe:
-                marshal.dump(_rank(index, settings, now), pipe)
-        except BaseException:
-            code = 1
-        os._exit(code)
-    os.close(write_end)
-    try:
-        os.setpgid(pid, pid)  # also here, so the group exists before `abandon` can be called
-    except OSError:
-        pass  # the child set it already, or has exited
-    return RankingAhead(pid, read_end, settings.cache_dir or Path(tempfile.gettempdir()))
+    return RankingAhead(child.pid, child.pipe, settings.cache_dir or Path(tempfile.gettempdir()))

@@ -79,50 +79,55 @@ def map_in_forks(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any
 class ForkedWork:
     """One piece of work running in a forked child: `take` waits for its result, `abandon`
     stops it (a build that fails before taking it must not leave the child blocked on a full
-    pipe). Either reaps the child; later calls do nothing."""
+    pipe). Either reaps the child; later calls do nothing. With `own_group`, the child leads a
+    process group of its own, and `abandon` stops the workers it forked too."""
 
-    def __init__(self, pid: int, pipe: int) -> None:
-        self.pid, self.pipe = pid, pipe
+    def __init__(self, pid: int, pipe: int, own_group: bool = False) -> None:
+        self.pid, self.pipe, self.own_group = pid, pipe, own_group
         self.done = False
 
     def take(self) -> tuple[bool, Any]:
         """(True, the result), or (False, None) when the child failed or was already reaped."""
         if self.done:
             return False, None
+        # done only once reaped: interrupted before that (Ctrl-C), `abandon` still stops the child
         pipe, self.pipe = self.pipe, -1
         try:
             with os.fdopen(pipe, "rb") as stream:
                 result, received = marshal.load(stream), True
         except (EOFError, ValueError, TypeError, OSError):
             result, received = None, False
-        self.done = True
         try:
             _, status = os.waitpid(self.pid, 0)
         except ChildProcessError:
+            self.done = True
             return False, None
+        self.done = True
         if os.waitstatus_to_exitcode(status) != 0 or not received:
             return False, None
         return True, result
 
     def abandon(self) -> None:
-        """Stop the child (if still running) and reap it."""
+        """Stop the child (and its group's workers) if still running, and reap it."""
         if self.done:
             return
         self.done = True
-        if self.pipe >= 0:
+        if self.pipe >= 0:  # (once `take` has it, the number may already be another file's)
             os.close(self.pipe)
             self.pipe = -1
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for kill in (os.killpg, os.kill) if self.own_group else (os.kill,):
+            try:
+                kill(self.pid, signal.SIGKILL)
+                break
+            except (ProcessLookupError, PermissionError):
+                continue
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
 
 
-def start_in_fork(work: Callable[[], Any]) -> ForkedWork | None:
+def start_in_fork(work: Callable[[], Any], own_group: bool = False) -> ForkedWork | None:
     """Run `work()` in a forked child meanwhile (its result must be plain data, as above);
     None when no child can be started, and the caller does the work itself."""
     if not hasattr(os, "fork"):
@@ -140,6 +145,8 @@ def start_in_fork(work: Callable[[], Any]) -> ForkedWork | None:
     if pid == 0:  # the child: work, send, leave without the parent's cleanup handlers
         code = 0
         try:
+            if own_group:
+                os.setpgid(0, 0)  # the workers it forks join its group
             os.close(read_end)
             with os.fdopen(write_end, "wb") as pipe:
                 marshal.dump(work(), pipe)
@@ -147,4 +154,9 @@ def start_in_fork(work: Callable[[], Any]) -> ForkedWork | None:
             code = 1
         os._exit(code)
     os.close(write_end)
-    return ForkedWork(pid, read_end)
+    if own_group:
+        try:
+            os.setpgid(pid, pid)  # also here, so the group exists before `abandon` can be called
+        except OSError:
+            pass  # the child set it already, or has exited
+    return ForkedWork(pid, read_end, own_group)
