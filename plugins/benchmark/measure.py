@@ -30,6 +30,10 @@ class Run:
 
 
 def _run_child(kind: str, root: Path, output: Path) -> tuple[dict, float]:
+    # Every run starts on a settled disk: the writes and deletions before it (the corpus, the
+    # last build, `make clean` removing 16,000 files on a file system mounted with `discard`)
+    # are flushed now, not while the next build is timed.
+    os.sync()
     env = {**os.environ, "PYTHONPATH": str(REPO / "plugins")}
     proc = subprocess.Popen([sys.executable, "-m", "benchmark.child", kind, str(root), str(output)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
