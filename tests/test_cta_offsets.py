@@ -21,7 +21,7 @@ def stored(tmp_path, html: str, name: str = "shard") -> StoredHtml:
 
 
 def test_a_known_body_is_not_read_again_and_the_answer_is_the_parsers(tmp_path):
-    path = memo_file(tmp_path)
+    path = memo_file(tmp_path, tmp_path)
     body = stored(tmp_path, BODY)
     reads = []
 
@@ -29,11 +29,11 @@ def test_a_known_body_is_not_read_again_and_the_answer_is_the_parsers(tmp_path):
         reads.append(1)
         return body.text()
 
-    first = OffsetMemo(path)
+    first = OffsetMemo(path, tmp_path)
     assert first.offset(body, html, SECOND) == insertion_offset(BODY, SECOND)
     first.save()
     assert len(reads) == 1
-    again = OffsetMemo(path)
+    again = OffsetMemo(path, tmp_path)
     assert again.offset(body, html, SECOND) == insertion_offset(BODY, SECOND)
     assert len(reads) == 1, "the kept answer, without reading the body"
     assert again.offset(body, html, Placement("after_paragraph", 3)) == insertion_offset(BODY, Placement(
@@ -47,26 +47,26 @@ def test_a_known_body_is_not_read_again_and_the_answer_is_the_parsers(tmp_path):
 
 
 def test_only_the_entries_a_build_used_are_kept(tmp_path):
-    path = memo_file(tmp_path)
+    path = memo_file(tmp_path, tmp_path)
     one, two = stored(tmp_path, BODY, "one"), stored(tmp_path, BODY + "\n<p>Four</p>", "two")
-    memo = OffsetMemo(path)
+    memo = OffsetMemo(path, tmp_path)
     memo.offset(one, one.text, SECOND)
     memo.offset(two, two.text, SECOND)
     memo.save()
-    later = OffsetMemo(path)
+    later = OffsetMemo(path, tmp_path)
     later.offset(two, two.text, SECOND)
     later.save()
     reads = []
-    OffsetMemo(path).offset(one, lambda: reads.append(1) or one.text(), SECOND)
+    OffsetMemo(path, tmp_path).offset(one, lambda: reads.append(1) or one.text(), SECOND)
     assert reads == [1], "the column no build used any more was dropped"
 
 
 def test_plain_text_bodies_and_builds_without_a_cache_folder_always_parse(tmp_path):
     reads = []
-    memo = OffsetMemo(memo_file(tmp_path))
+    memo = OffsetMemo(memo_file(tmp_path, tmp_path), tmp_path)
     assert memo.offset(None, lambda: reads.append(1) or BODY, SECOND) == insertion_offset(BODY, SECOND)
     assert memo.offset(None, lambda: reads.append(1) or BODY, SECOND) == insertion_offset(BODY, SECOND)
-    nowhere = OffsetMemo(memo_file(None))
+    nowhere = OffsetMemo(memo_file(None, tmp_path))
     body = stored(tmp_path, BODY)
     nowhere.offset(body, lambda: reads.append(1) or BODY, SECOND)
     nowhere.save()
@@ -76,17 +76,37 @@ def test_plain_text_bodies_and_builds_without_a_cache_folder_always_parse(tmp_pa
 def test_a_damaged_file_or_other_code_means_parsing_again(tmp_path, caplog, monkeypatch):
     import cta.offsets as offsets
 
-    path = memo_file(tmp_path)
+    path = memo_file(tmp_path, tmp_path)
     body = stored(tmp_path, BODY)
-    memo = OffsetMemo(path)
+    memo = OffsetMemo(path, tmp_path)
     memo.offset(body, body.text, SECOND)
     memo.save()
     monkeypatch.setattr(offsets, "_code_digest", lambda: b"other code")
     reads = []
-    OffsetMemo(path).offset(body, lambda: reads.append(1) or body.text(), SECOND)
+    OffsetMemo(path, tmp_path).offset(body, lambda: reads.append(1) or body.text(), SECOND)
     assert reads == [1]
     path.write_bytes(b"\x00 not marshal")
     with caplog.at_level(logging.WARNING):
-        assert OffsetMemo(path).offset(body, lambda: reads.append(1) or body.text(), SECOND) == \
+        assert OffsetMemo(path, tmp_path).offset(body, lambda: reads.append(1) or body.text(), SECOND) == \
             insertion_offset(BODY, SECOND)
     assert reads == [1, 1] and "unreadable" in caplog.text
+
+
+def test_each_content_folder_keeps_its_own_file_and_files_of_gone_folders_go(tmp_path):
+    site, copy = tmp_path / "site", tmp_path / "copy"
+    site.mkdir()
+    copy.mkdir()
+    body = stored(tmp_path, BODY)
+    for folder in (site, copy):
+        memo = OffsetMemo(memo_file(tmp_path / "cache", folder), folder)
+        memo.offset(body, body.text, SECOND)
+        memo.save()
+    assert memo_file(tmp_path / "cache", site) != memo_file(tmp_path / "cache", copy)
+    reads = []
+    OffsetMemo(memo_file(tmp_path / "cache", site), site).offset(body, lambda: reads.append(1) or BODY, SECOND)
+    assert reads == [], "building the copy did not evict the site's entries"
+    copy.rmdir()
+    again = OffsetMemo(memo_file(tmp_path / "cache", site), site)
+    again.offset(body, body.text, Placement("after_paragraph", 3))
+    again.save()
+    assert sorted(p.name for p in (tmp_path / "cache" / "cta").iterdir()) == [memo_file(tmp_path / "cache", site).name]

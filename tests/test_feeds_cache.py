@@ -220,7 +220,7 @@ def test_keeping_a_sites_feeds_reads_no_html_of_items_known_by_their_stored_body
 
     run()
     read, known = [], []
-    real_html, real_identity = feeds.content_html, feeds.html_identity
+    real_html, real_identity = feeds.content_html, feeds.content_html_identity
 
     def reading(content):
         read.append(content.slug)
@@ -233,7 +233,7 @@ def test_keeping_a_sites_feeds_reads_no_html_of_items_known_by_their_stored_body
         return found
 
     monkeypatch.setattr(feeds, "content_html", reading)
-    monkeypatch.setattr(feeds, "html_identity", identity)
+    monkeypatch.setattr(feeds, "content_html_identity", identity)
     before = snapshot(tmp_path / "out")
     run()
     assert snapshot(tmp_path / "out") == before

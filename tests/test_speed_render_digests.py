@@ -156,11 +156,20 @@ def test_a_failed_child_ahead_leaves_every_digest_to_the_build(children_fail):
 
 def test_a_child_ahead_that_is_never_taken_is_stopped_and_reaped():
     import os
+    import time
 
     from output_writer.parallel_digests import start_digests_ahead
 
     ahead = start_digests_ahead(columns(3000))  # more than a pipe holds: it blocks until read
     pid = ahead._forked.pid
+    for _ in range(100):  # wait until it is blocked writing (its digests take well under 5 s)
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().split(") ")[1][0]
+        if state == "S" and os.waitpid(pid, os.WNOHANG) == (0, 0):
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert os.waitpid(pid, os.WNOHANG) == (0, 0), "still there, its result unread"
     ahead.abandon()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)

@@ -314,3 +314,20 @@ def test_the_theme_key_follows_extension_code_and_gives_up_on_unreadable_templat
     page = env.get_template("page.html")
     preload_uses([page], tmp_path / "cache")  # no cache kept, and no failed build either
     assert variable_uses(page) == {"title": None} and not (tmp_path / "cache").exists()
+
+
+def test_a_digest_does_not_depend_on_what_was_hashed_before_or_how_the_work_was_shared():
+    from output_writer.parallel_digests import _shallow_share
+
+    story = SimpleNamespace(title="Story", related=[])
+    columns = [article(f"C{n}", f"/c/c{n}.md", stories=[story]) for n in range(3)]
+    story.related = columns
+    after_first = ValueHasher()
+    after_first.digest(columns[0])
+    after_first.digest(story)
+    assert after_first.digest(columns[1]) == ValueHasher().digest(columns[1])
+    assert after_first.digest(story) == ValueHasher().digest(story)
+    position = {id(c): n for n, c in enumerate(columns)}
+    one_pass = _shallow_share(ValueHasher(), columns, position)  # the child ahead
+    shares = [_shallow_share(ValueHasher(), columns[k::2], position) for k in (0, 1)]  # two workers
+    assert [one_pass[0], one_pass[2]] == shares[0] and [one_pass[1]] == shares[1]

@@ -382,3 +382,17 @@ def test_a_staged_path_is_read_as_a_path_whatever_its_spelling(path, expected):
     for given in (path, Path(path)):
         found = staged_location(given)
         assert (found if found is None else (str(found[0]), found[1])) == expected
+
+
+def test_a_page_written_in_place_gets_the_mode_a_replaced_page_gets(tmp_path):
+    staging = staging_dir_for(tmp_path / "out")
+    staging.mkdir()
+    (staging / "old.html").write_bytes(b"before")
+    previous = os.umask(0o002)
+    try:
+        write_if_changed(staging / "new.html", b"new")  # created in place
+        write_if_changed(staging / "old.html", b"after")  # replaced through a temporary file
+    finally:
+        os.umask(previous)
+    modes = {name: (staging / name).stat().st_mode & 0o777 for name in ("new.html", "old.html")}
+    assert modes == {"new.html": 0o664, "old.html": 0o664}

@@ -73,7 +73,8 @@ def place_in_articles(generator) -> None:
     template = generator.env.get_template("_cta.html")
     siteurl = generator.settings.get("SITEURL", "")
     changed = set()
-    offsets = OffsetMemo(memo_file(generator.settings.get("CACHE_ROOT")))
+    content_dir = generator.settings["PATH"]
+    offsets = OffsetMemo(memo_file(generator.settings.get("CACHE_ROOT"), content_dir), content_dir)
     rendered: dict[tuple[int, str], str] = {}  # a block depends on its variant only: rendered once each
 
     def block_of(variant, where: str) -> str:

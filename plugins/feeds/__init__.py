@@ -109,7 +109,7 @@ def content_html(content: object) -> str:
     return content.content or ""
 
 
-def html_identity(content: object) -> bytes | None:
+def content_html_identity(content: object) -> bytes | None:
     """A digest determining `content_html(content)` without reading it, where one is known
     (content_model.stored_html.content_identity: a stored body, edits that say what they do)."""
     if not _reads_plain_html(type(content)):
@@ -147,7 +147,7 @@ def _write_feeds(generator) -> None:
         stories_url=context.get("stories_index_url") or "stories/",
         cache_dir=_cache_dir(generator.settings),
         html_of=content_html,
-        html_identity_of=html_identity,
+        html_identity_of=content_html_identity,
     )
 
 

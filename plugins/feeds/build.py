@@ -325,29 +325,26 @@ class _Job:
     def _identity(self, content: object) -> bytes | None:
         return self.html_identity_of(content) if self.html_identity_of is not None else None
 
-    def _note(self, content: object, found: ItemSource) -> None:
-        self.keys[id(content)] = found.key(self._identity(content))
-        self.sources[id(content)] = found._replace(html="")
+    def _note(self, content: object, found: ItemSource, identity: bytes | None) -> ItemSource:
+        """Keep the item's key and its source without HTML; the source kept."""
+        self.keys[id(content)] = found.key(identity)
+        kept = self.sources[id(content)] = found._replace(html="")
+        return kept
 
     def full_source(self, content: object) -> ItemSource:
         """The item's source with its HTML, read afresh (and its key noted on the first read)."""
         found = self._read(content, self.html_of)
         if id(content) not in self.sources:
-            self._note(content, found)
+            self._note(content, found, self._identity(content))
         return found
 
     def source(self, content: object) -> ItemSource:
-        """The item's source without its HTML (not read when the item has an identity)."""
+        """The item's source without its HTML (not even read for the key when it has an identity)."""
         found = self.sources.get(id(content))
         if found is None:
             identity = self._identity(content)
-            if identity is None:
-                self.full_source(content)
-            else:
-                without_html = self._read(content, _no_html)
-                self.keys[id(content)] = without_html.key(identity)
-                self.sources[id(content)] = without_html
-            found = self.sources[id(content)]
+            found = self._note(content, self._read(content, self.html_of if identity is None else _no_html),
+                               identity)
         return found
 
     def key(self, content: object) -> bytes:

@@ -16,19 +16,20 @@ Values are hashed by what they hold, not by identity, through a pickle in a cano
 an article by its fields (its HTML, metadata, taxonomy objects...), and the articles it
 points at (related cards, story backlinks) by their own fields in turn. Articles more than one
 step away are represented by their source path only: a page shows its articles and their
-cards, not the cards' cards. A value that cannot be pickled (an iterator, a lambda) makes the
-key `None`, and such a page is always rendered.
+cards, not the cards' cards. Other objects (tags, authors, stories, paginators) are hashed
+once each, by their own fields; the articles one holds count where the value holding it
+counts its own, so no digest depends on what was hashed before it (a story and its columns
+hold each other). A value that cannot be pickled (an iterator, a lambda) makes the key `None`,
+and such a page is always rendered.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import io
 import pickle
 import types
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,8 +141,11 @@ class _KeyPickler(pickle.Pickler):
             return NotImplemented
         if obj is not self._top and self._hasher.can_hash_apart(obj):
             # Hashed once and referred to by digest: tags, authors, sections... are shared by
-            # thousands of articles, and a paginator by every page of its listing.
-            return _hashed, (self._hasher.digest(obj),)
+            # thousands of articles, and a paginator by every page of its listing. The articles
+            # it holds count where this value counts its own (`object_digest`).
+            digest, nested = self._hasher.object_digest(obj)
+            self.articles.extend(nested)
+            return _hashed, (digest,)
         if isinstance(obj, URLWrapper):
             state = _wrapper_state(obj, state)
         return _object, (f"{type(obj).__module__}.{type(obj).__qualname__}", _fields(state))
@@ -152,6 +156,7 @@ class ValueHasher:
 
     def __init__(self) -> None:
         self._values: dict[int, bytes] = {}
+        self._objects: dict[int, tuple[bytes, list[Content]]] = {}
         self._scalars: dict[tuple[type, Any], bytes] = {}
         self._shared_digests: dict[tuple[int, tuple[str, ...]], bytes] = {}
         self._shallow: dict[int, tuple[bytes, list[Content]]] = {}
@@ -174,25 +179,27 @@ class ValueHasher:
 
     def _pickled(self, value: Any) -> tuple[bytes, list[Content]]:
         pickler = _KeyPickler(self)
-        with self._hashing(value):
-            try:
-                data = pickler.dump_bytes(value)
-            except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
-                raise Unkeyable(f"{type(value).__qualname__}: {exc}") from exc
+        self._in_progress.add(id(value))
+        try:
+            data = pickler.dump_bytes(value)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            raise Unkeyable(f"{type(value).__qualname__}: {exc}") from exc
+        finally:
+            self._in_progress.discard(id(value))
         return data, pickler.articles
 
-    @contextlib.contextmanager
-    def _hashing(self, value: Any) -> Iterator[None]:
-        """`value` is being hashed for the block (if it was not already): met again inside,
-        it is pickled in place instead of hashed apart, which would start over."""
-        mine = id(value) not in self._in_progress
-        if mine:
-            self._in_progress.add(id(value))
-        try:
-            yield
-        finally:
-            if mine:
-                self._in_progress.discard(id(value))
+    def object_digest(self, value: Any) -> tuple[bytes, list[Content]]:
+        """A value's own digest (its fields, the articles it holds as references) and those
+        articles, once per build. Never the articles' digests: whoever holds the value counts
+        them, at its own depth (a page: each article and its cards; an article: their own
+        fields). Hashing one never starts hashing another article, so a story holding its
+        columns, each holding the story, is hashed the same whichever comes first."""
+        known = self._objects.get(id(value))
+        if known is None:
+            data, nested = self._pickled(value)
+            known = self._objects[id(value)] = (hashlib.blake2b(data, digest_size=20).digest(), nested)
+            self._keep.append(value)
+        return known
 
     def _shallow_of(self, article: Content) -> tuple[bytes, list[Content]]:
         """The article's own fields, with the articles it points at as references."""
@@ -268,14 +275,10 @@ class ValueHasher:
             if isinstance(value, Content):
                 known = self._article_digest(value)
             else:
-                # In progress until its articles are hashed too: a story holds its columns and
-                # each column its stories, so hashing a column met the story again and started
-                # over, until Python's recursion limit made every page showing either unkeyable.
-                with self._hashing(value):
-                    data, nested = self._pickled(value)
-                    h = hashlib.blake2b(data, digest_size=20)
-                    for article in nested:
-                        h.update(self._article_digest(article))
+                own, nested = self.object_digest(value)
+                h = hashlib.blake2b(own, digest_size=20)
+                for article in nested:
+                    h.update(self._article_digest(article))
                 known = h.digest()
             self._values[id(value)] = known
             self._keep.append(value)

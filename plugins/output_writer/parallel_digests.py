@@ -12,10 +12,12 @@ exactly as before; a worker that fails has its share done again by the parent.
 
 `start_digests_ahead` computes them earlier still, in one child forked when the first page
 is queued, while this process queues the pages and writes the feeds (one core was idle
-then). Every plugin enriches the articles before that point (Pelican's generators' context
-phase and the `*_finalized` signals); queuing pages and writing feeds only read them, and
-`tests/test_speed_render_digests.py` builds the demo site checking that the digests taken
-ahead are those of the articles as they are rendered.
+then). So nothing may change an article, or anything it holds, from then on: plugins enrich
+them in Pelican's context phase and its `*_generator_finalized` and `all_generators_finalized`
+signals, all sent before; what runs after (the generators' `generate_output`, queuing pages,
+`article_writer_finalized` writing the feeds, `finalized` writing images and rendering) only
+reads them. `tests/test_speed_render_digests.py` builds the demo site checking that the
+digests taken ahead are those of the articles as they are rendered.
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ def _shallow_share(hasher: ValueHasher, share: Sequence[Any], position_of: dict[
     return out
 
 
+def _tell(hasher: ValueHasher, share: Sequence[Any], results: list, articles: Sequence[Any]) -> int:
+    """Give `hasher` what `_shallow_share` found for `share` (positions are in `articles`);
+    the number of articles it found."""
+    known = 0
+    for article, found in zip(share, results, strict=True):
+        if found is not None:
+            hasher.know_shallow(article, found[0], [articles[p] for p in found[1]])
+            known += 1
+    return known
+
+
 class DigestsAhead:
     """Shallow digests of a list of articles, being computed in a forked child."""
 
@@ -55,12 +68,7 @@ class DigestsAhead:
         articles, self._articles = self._articles, []
         if not done or not isinstance(results, list) or len(results) != len(articles):
             return 0
-        known = 0
-        for article, found in zip(articles, results, strict=True):
-            if found is not None:
-                hasher.know_shallow(article, found[0], [articles[p] for p in found[1]])
-                known += 1
-        return known
+        return _tell(hasher, articles, results, articles)
 
     def abandon(self) -> None:
         self._articles = []
@@ -87,9 +95,7 @@ def precompute_article_digests(hasher: ValueHasher, articles: Sequence[Any], wor
         position_of = {id(article): position for position, article in enumerate(articles)}
         shares = map_shares(lambda share: _shallow_share(hasher, share, position_of), left, workers)
         for index, results in enumerate(shares):
-            for article, found in zip(left[index::workers], results, strict=True):
-                if found is not None:
-                    hasher.know_shallow(article, found[0], [articles[p] for p in found[1]])
+            _tell(hasher, left[index::workers], results, articles)
     elif len(left) == len(articles):
         return 0  # the hasher computes each when a page needs it
     known = 0

@@ -129,11 +129,15 @@ class ChangedOnlyWriter(Writer):
         if getattr(pelican, "settings", None) is self.settings:
             self.flush()
 
+    @property
+    def _workers(self) -> int:
+        return self.options.workers or os.cpu_count() or 1
+
     def _start_digests_ahead(self, context: dict[str, Any]) -> None:
         # At the first page: every generator has built and enriched its context by now.
         self._ahead_tried = True
         session = session_of(self.settings)
-        if not UnchangedPages.applies_to(self.settings, session) or (self.options.workers or os.cpu_count() or 1) < 2:
+        if not UnchangedPages.applies_to(self.settings, session) or self._workers < 2:
             return
         articles = [article for name in ("articles", "drafts", "hidden_articles")
                     for article in context.get(name) or () if isinstance(article, Content)]
@@ -196,7 +200,7 @@ class ChangedOnlyWriter(Writer):
         self.flushed = True
         session = session_of(self.settings)
         unchanged = UnchangedPages(self.settings, session)
-        workers = self.options.workers or os.cpu_count() or 1
+        workers = self._workers
         ahead, self._ahead = self._ahead, None
         jobs, kept = unchanged.split(list(self._jobs.values()), workers, ahead)
         if ahead is not None:

@@ -28,38 +28,16 @@ def map_shares(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], worke
 
     With `parent_works` False every share goes to a child and this process only waits: for work
     whose temporaries are large, so they never add to this process's memory (a share's result
-    still comes back here).
+    still comes back here). A share whose child fails (or cannot be started) is done here.
     """
     if workers <= 1:
         return [work(items)]
-    children: list[tuple[int, int, int]] = []
-    for share in range(0 if not parent_works else 1, workers):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: do its share, send it back, leave without cleanup handlers
-            os.close(read_end)
-            code = 0
-            try:
-                with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(marshal.dumps(work(items[share::workers])))
-            except BaseException:
-                code = 1
-            os._exit(code)
-        os.close(write_end)
-        children.append((share, pid, read_end))
+    children = [(share, start_in_fork(lambda share=share: work(items[share::workers])))
+                for share in range(0 if not parent_works else 1, workers)]
     results: list[Any] = [work(items[0::workers])] if parent_works else []
-    for share, pid, read_end in children:
-        with os.fdopen(read_end, "rb") as pipe:
-            try:  # straight from the pipe: no copy of the whole payload is held besides the result
-                result, received = marshal.load(pipe), True
-            except (EOFError, ValueError, TypeError):
-                result, received = None, False
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0 or not received:
-            result = None
-            results.append(work(items[share::workers]))  # a worker died: do its share here
-        else:
-            results.append(result)
+    for share, child in children:
+        done, result = child.take() if child is not None else (False, None)
+        results.append(result if done else work(items[share::workers]))
         del result
     return results
 

@@ -110,14 +110,17 @@ def _replace_with(path: Path, data: bytes) -> None:
     os.replace(temp, path)
 
 
+_NEW_FILE_MODE = 0o666  # less the umask, as open() makes files: the same as a replaced page
+
+
 def _create_new(path: str, data: bytes) -> bool:
     """Write `data` to `path` if no file is there (making its folder); False if one is."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _NEW_FILE_MODE)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _NEW_FILE_MODE)
         except FileExistsError:
             return False
     except FileExistsError:
