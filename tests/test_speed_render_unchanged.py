@@ -331,3 +331,21 @@ def test_a_digest_does_not_depend_on_what_was_hashed_before_or_how_the_work_was_
     one_pass = _shallow_share(ValueHasher(), columns, position)  # the child ahead
     shares = [_shallow_share(ValueHasher(), columns[k::2], position) for k in (0, 1)]  # two workers
     assert [one_pass[0], one_pass[2]] == shares[0] and [one_pass[1]] == shares[1]
+
+
+def test_a_set_hashes_the_same_in_every_process_whatever_its_hash_order():
+    """A story's premium details and the set of tags with pages are sets: read by a template,
+    their digest once followed the process's string hashing, so story pages got new keys on
+    every build."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'plugins'); from types import SimpleNamespace; "
+            "from output_writer.page_keys import ValueHasher; "
+            "names = frozenset(f'detail-{n}' for n in range(40)); "
+            "print(ValueHasher().digest(names).hex(), ValueHasher().digest(set(names)).hex(), "
+            "ValueHasher().digest(SimpleNamespace(details=names, slugs=set(names))).hex())")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                           env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"}).stdout
+            for seed in (1, 2, 3)}
+    assert len(seen) == 1, seen

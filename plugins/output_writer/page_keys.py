@@ -68,12 +68,19 @@ def _hashed(digest: bytes) -> None:
     raise RuntimeError("a page key is never unpickled")
 
 
+def _in_stable_order(value: Any) -> Any:
+    """A set as its sorted members (a set pickles in hash order, which changes from one process
+    to the next: a page reading one, a story's premium details or the tags that have pages,
+    got a new key on every build); anything else as it is."""
+    if type(value) in (set, frozenset):
+        return (type(value).__name__, sorted(value, key=repr))
+    return value
+
+
 def _fields(state: dict[str, Any]) -> list[tuple[str, Any]]:
-    """An object's fields in a stable order. A set is pickled in hash order, which changes from
-    one process to the next, so sets held directly are sorted (deeper ones would only cost a
-    render that was not needed)."""
-    return [(k, sorted(v, key=repr) if isinstance(v, (set, frozenset)) else v)
-            for k, v in sorted(state.items()) if k not in _SKIPPED_ATTRIBUTES]
+    """An object's fields in a stable order, sets held directly sorted (`_in_stable_order`;
+    a set deeper inside a list or dict would only cost a render that was not needed)."""
+    return [(k, _in_stable_order(v)) for k, v in sorted(state.items()) if k not in _SKIPPED_ATTRIBUTES]
 
 
 def _wrapper_state(wrapper: URLWrapper, state: dict[str, Any]) -> dict[str, Any]:
@@ -196,7 +203,7 @@ class ValueHasher:
         columns, each holding the story, is hashed the same whichever comes first."""
         known = self._objects.get(id(value))
         if known is None:
-            data, nested = self._pickled(value)
+            data, nested = self._pickled(_in_stable_order(value))
             known = self._objects[id(value)] = (hashlib.blake2b(data, digest_size=20).digest(), nested)
             self._keep.append(value)
         return known
