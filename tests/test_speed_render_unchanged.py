@@ -349,3 +349,23 @@ def test_a_set_hashes_the_same_in_every_process_whatever_its_hash_order():
                            env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"}).stdout
             for seed in (1, 2, 3)}
     assert len(seen) == 1, seen
+
+
+def test_templates_sharing_a_base_and_partials_are_parsed_once_each(monkeypatch):
+    from output_writer.template_uses import variable_uses
+
+    loader = DictLoader({
+        "base.html": "<title>{{ SITENAME }}</title>{% block body %}{% endblock %}{% include 'foot.html' %}",
+        "foot.html": "<footer>{{ FOOTER }}</footer>",
+        "one.html": "{% extends 'base.html' %}{% block body %}{{ article.title }}{% endblock %}",
+        "two.html": "{% extends 'base.html' %}{% block body %}{{ articles|length }}{% endblock %}",
+    })
+    env = Environment(loader=loader)
+    parsed = []
+    real = env.parse
+    monkeypatch.setattr(env, "parse", lambda source, name=None, filename=None: parsed.append(name) or real(
+        source, name, filename))
+    one, two = variable_uses(env.get_template("one.html")), variable_uses(env.get_template("two.html"))
+    assert sorted(parsed) == ["base.html", "foot.html", "one.html", "two.html"]
+    assert {"SITENAME", "FOOTER", "article"} <= set(one) and {"SITENAME", "FOOTER", "articles"} <= set(two)
+    assert "articles" not in one and "article" not in two

@@ -200,21 +200,34 @@ def _assigned_names(tree: nodes.Template) -> set[str]:
     return found
 
 
+# Per environment (each build makes its own, so a changed theme is read again), per template:
+# its uses, and each template's tree with its free and assigned names, which every page
+# template extending or including it shares (the analysis only reads the trees).
+_MEMO: weakref.WeakKeyDictionary[Environment, dict[str, VariableUses | None]] = weakref.WeakKeyDictionary()
+_PARSED: weakref.WeakKeyDictionary[Environment, dict[str, tuple[nodes.Template, frozenset[str], frozenset[str]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _parsed(environment: Environment, name: str) -> tuple[nodes.Template, frozenset[str], frozenset[str]]:
+    """`name`'s tree, free variables and assigned names, worked out once per environment."""
+    known = _PARSED.setdefault(environment, {})
+    if name not in known:
+        source, _filename, _uptodate = environment.loader.get_source(environment, name)
+        tree = environment.parse(source, name)
+        known[name] = (tree, frozenset(meta.find_undeclared_variables(tree)), frozenset(_assigned_names(tree)))
+    return known[name]
+
+
 def _trees(environment: Environment, name: str, seen: dict[str, nodes.Template]) -> bool:
     """Parse `name` and every template it extends, includes or imports into `seen`; False when
     one is chosen at render time."""
     if name in seen:
         return True
-    source, _filename, _uptodate = environment.loader.get_source(environment, name)
-    tree = seen[name] = environment.parse(source, name)
+    tree = seen[name] = _parsed(environment, name)[0]
     for other in meta.find_referenced_templates(tree):
         if other is None or not _trees(environment, other, seen):
             return False
     return True
-
-
-# Per environment (each build makes its own, so a changed theme is read again), per template.
-_MEMO: weakref.WeakKeyDictionary[Environment, dict[str, VariableUses | None]] = weakref.WeakKeyDictionary()
 
 
 def _uses_in(environment: Environment, name: str) -> VariableUses | None:
@@ -228,8 +241,8 @@ def _read_uses(environment: Environment, name: str) -> VariableUses | None:
     trees: dict[str, nodes.Template] = {}
     if not _trees(environment, name, trees):
         return None
-    interesting = frozenset().union(*(meta.find_undeclared_variables(t) for t in trees.values()))
-    assigned = frozenset().union(*(_assigned_names(t) for t in trees.values()))
+    interesting = frozenset().union(*(_parsed(environment, n)[1] for n in trees))
+    assigned = frozenset().union(*(_parsed(environment, n)[2] for n in trees))
     collector = _UseCollector(interesting, assigned, trees)
     # Included templates are read at each place they are included; the others from the top.
     only_included = {name for tree in trees.values() for include in tree.find_all(nodes.Include)
