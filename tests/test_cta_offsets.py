@@ -110,3 +110,25 @@ def test_each_content_folder_keeps_its_own_file_and_files_of_gone_folders_go(tmp
     again.offset(body, body.text, Placement("after_paragraph", 3))
     again.save()
     assert sorted(p.name for p in (tmp_path / "cache" / "cta").iterdir()) == [memo_file(tmp_path / "cache", site).name]
+
+
+def test_a_stranger_file_in_the_memo_folder_or_a_failed_write_never_fails_the_build(tmp_path, caplog, monkeypatch):
+    import marshal
+
+    import cta.offsets as offsets
+
+    folder = tmp_path / "cache" / "cta"
+    folder.mkdir(parents=True)
+    (folder / "offsets-0000000000000000.marshal").write_bytes(marshal.dumps((b"code", 42, {})))
+    (folder / "offsets.marshal").write_bytes(b"an older name of this file")
+    body = stored(tmp_path, BODY)
+    memo = OffsetMemo(memo_file(tmp_path / "cache", tmp_path), tmp_path)
+    memo.offset(body, body.text, SECOND)
+    memo.save()
+    assert sorted(p.name for p in folder.iterdir()) == [memo_file(tmp_path / "cache", tmp_path).name]
+    monkeypatch.setattr(offsets, "write_atomically", lambda path, *chunks: False)
+    again = OffsetMemo(memo_file(tmp_path / "cache", tmp_path), tmp_path)
+    again.offset(body, body.text, Placement("after_paragraph", 3))
+    with caplog.at_level(logging.WARNING):
+        again.save()
+    assert "could not keep" in caplog.text

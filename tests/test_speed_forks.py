@@ -61,3 +61,22 @@ def test_document_frequencies_count_rows_per_term():
     ids = np.concatenate([rng.choice(5000, size=n, replace=False) for n in lengths]).astype(np.int32)
     matrix = TermMatrix([f"t{i}" for i in range(5000)], indptr, ids, np.ones(len(ids), dtype=np.int32))
     assert np.array_equal(document_frequencies(matrix), np.bincount(ids, minlength=5000))
+
+
+def test_when_this_processs_own_share_fails_no_child_is_left_behind(forked_pids):
+    import time
+
+    parent = os.getpid()
+
+    def work(share):
+        if os.getpid() == parent:
+            raise RuntimeError("this process's share failed")
+        time.sleep(30)  # a child that would otherwise outlive the failure
+        return list(share)
+
+    with pytest.raises(RuntimeError):
+        map_shares(work, list(range(10)), 3)
+    assert len(forked_pids) == 2
+    for pid in forked_pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # stopped and reaped

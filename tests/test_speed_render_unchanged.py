@@ -369,3 +369,23 @@ def test_templates_sharing_a_base_and_partials_are_parsed_once_each(monkeypatch)
     assert sorted(parsed) == ["base.html", "foot.html", "one.html", "two.html"]
     assert {"SITENAME", "FOOTER", "article"} <= set(one) and {"SITENAME", "FOOTER", "articles"} <= set(two)
     assert "articles" not in one and "article" not in two
+
+
+def test_dates_and_dict_subclasses_hash_by_their_value():
+    """Pelican's dates are a datetime subclass with an empty __dict__: hashed by that dict, every
+    date hashed the same, and a column moved to another time kept its old <time> element."""
+    import collections
+
+    from pelican.utils import SafeDatetime
+
+    morning = article("A", "/c/a.md", date=SafeDatetime(2025, 3, 1, 9, 0))
+    evening = article("A", "/c/a.md", date=SafeDatetime(2025, 3, 1, 17, 0))
+    assert ValueHasher().digest(morning) != ValueHasher().digest(evening)
+    assert ValueHasher().digest(SafeDatetime(2025, 3, 1)) != ValueHasher().digest(SafeDatetime(2025, 3, 20))
+    assert ValueHasher().digest(SafeDatetime(2025, 3, 1)) == ValueHasher().digest(SafeDatetime(2025, 3, 1))
+    holder = SimpleNamespace(counts=collections.Counter(a=1))
+    before = ValueHasher().digest(holder)
+    holder.counts["a"] = 2
+    assert ValueHasher().digest(holder) != before
+    hasher = ValueHasher()
+    assert hasher.digest(0.0) != hasher.digest(-0.0)

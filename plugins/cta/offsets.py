@@ -84,21 +84,26 @@ class OffsetMemo:
             return
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(self._path, marshal.dumps((_code_digest(), self._folder, self._used)))
-        except OSError as exc:  # the next build parses again
-            logger.warning("membership blocks: could not keep %s (%s)", self._path, exc)
+            kept = write_atomically(self._path, marshal.dumps((_code_digest(), self._folder, self._used)))
+        except OSError as exc:
+            kept, reason = False, exc
+        else:
+            reason = "not written"
+        if not kept:  # the next build parses again
+            logger.warning("membership blocks: could not keep %s (%s)", self._path, reason)
             return
         _remove_files_of_gone_folders(self._path)
 
 
 def _remove_files_of_gone_folders(kept: Path) -> None:
     """The files of content folders that no longer exist (tests' temporary copies)."""
+    (kept.parent / "offsets.marshal").unlink(missing_ok=True)  # this file's first name, one per cache
     for other in kept.parent.glob("offsets-*.marshal"):
         if other == kept:
             continue
         try:
             folder = marshal.loads(other.read_bytes())[1]
-        except (OSError, EOFError, ValueError, TypeError, IndexError):
+        except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
             folder = ""
-        if not folder or not Path(folder).exists():
+        if not isinstance(folder, str) or not folder or not Path(folder).exists():
             other.unlink(missing_ok=True)

@@ -25,6 +25,8 @@ and such a page is always rendered.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import functools
 import hashlib
 import io
@@ -49,6 +51,9 @@ from .template_uses import Use, variable_uses
 _SKIPPED_ATTRIBUTES = frozenset({"settings", "_context", "_speedups_url", "_speedups_save_as",
                                  "_speedups_source_path"})
 _SCALARS = (str, int, float, bool, type(None))
+# Values whose content is not in their __dict__, subclassed or not.
+_VALUE_TYPES = (dt.date, dt.time, dt.timedelta, dt.tzinfo, decimal.Decimal, str, bytes, int, float, complex,
+                tuple, list, dict, set, frozenset)
 _SAVED_AS_NAMES = frozenset({types.FunctionType, types.BuiltinFunctionType, type})
 
 
@@ -144,7 +149,10 @@ class _KeyPickler(pickle.Pickler):
             # a bound method pickles as getattr(its object, name): the object is hashed in turn
             return NotImplemented
         state = getattr(obj, "__dict__", None)
-        if state is None:
+        if state is None or isinstance(obj, _VALUE_TYPES):
+            # pickled as it pickles itself: a datetime subclass (Pelican's SafeDatetime) has an
+            # empty __dict__, and a dict subclass its items elsewhere, so their fields would
+            # say nothing (every date hashed the same)
             return NotImplemented
         if obj is not self._top and self._hasher.can_hash_apart(obj):
             # Hashed once and referred to by digest: tags, authors, sections... are shared by
@@ -271,7 +279,8 @@ class ValueHasher:
     def digest(self, value: Any) -> bytes:
         """A context value's digest (see the module docstring); raises Unkeyable."""
         if isinstance(value, _SCALARS):
-            scalar = (type(value), value)
+            # (a float by its exact form: -0.0 equals 0.0 as a key, and prints otherwise)
+            scalar = (type(value), value.hex() if type(value) is float else value)
             known = self._scalars.get(scalar)
             if known is None:
                 known = self._scalars[scalar] = hashlib.blake2b(

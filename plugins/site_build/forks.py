@@ -34,7 +34,13 @@ def map_shares(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], worke
         return [work(items)]
     children = [(share, start_in_fork(lambda share=share: work(items[share::workers])))
                 for share in range(0 if not parent_works else 1, workers)]
-    results: list[Any] = [work(items[0::workers])] if parent_works else []
+    try:
+        results: list[Any] = [work(items[0::workers])] if parent_works else []
+    except BaseException:  # this process's own share failed: no child is left behind
+        for _share, child in children:
+            if child is not None:
+                child.abandon()
+        raise
     for share, child in children:
         done, result = child.take() if child is not None else (False, None)
         results.append(result if done else work(items[share::workers]))
