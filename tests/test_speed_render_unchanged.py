@@ -86,6 +86,20 @@ def test_a_story_edit_rerenders_the_columns_it_links_and_a_column_edit_the_story
     assert digest(output) == digest(cold)
 
 
+def test_a_column_moved_to_another_hour_of_the_same_day_gets_its_new_time(content_copy, tmp_path):
+    source = content_copy / "columns" / "2026" / "the-border-village-that-learned-to-wait.md"
+    output = tmp_path / "out"
+    built(output, content_copy)
+    source.write_text(source.read_text(encoding="utf-8").replace("date: 2026-03-09 10:00 +04:00",
+                                                                 "date: 2026-03-09 18:30 +04:00"), encoding="utf-8")
+    built(output, content_copy)
+    published = soup(output / UNRELATED_PAGE).select_one("time[datetime]")["datetime"]
+    assert published.startswith("2026-03-09T18:30")
+    cold = tmp_path / "cold"
+    built(cold, content_copy, CACHE_ROOT=str(tmp_path / ".cache-cold"))
+    assert digest(output) == digest(cold)
+
+
 def test_a_theme_edit_rerenders_every_page(content_copy, tmp_path):
     theme = tmp_path / "theme"
     shutil.copytree(ROOT / "theme", theme)
