@@ -135,3 +135,31 @@ def test_resolve_ids_follows_the_registry_rules_and_names_items_sharing_an_id():
     with pytest.raises(FeedIdClash) as raised:
         resolve_ids([*items, SimpleNamespace(slug="b", stable_id="urn:a")], registry, settings)
     assert str(raised.value) == "column 'a' and column 'b' would share the feed id urn:a"
+
+
+def test_content_html_skips_pelicans_link_pass_only_where_no_link_can_be(monkeypatch):
+    import re
+
+    from feeds import content_html
+    from pelican.contents import Article, Content
+    from pelican.settings import DEFAULT_CONFIG
+
+    passes = []
+    real = Content._update_content
+    monkeypatch.setattr(Content, "_update_content", lambda self, text, siteurl: passes.append(1) or real(
+        self, text, siteurl))
+
+    class OwnSyntax(Article):
+        def _get_intrasite_link_regex(self):
+            return re.compile(r"<<(?P<what>\w+)>>(?P<value>\S+)")
+
+    def make(cls, body, **extra):
+        return cls(body, {"title": "T", "slug": "t"}, settings={**DEFAULT_CONFIG, "SITEURL": "", **extra},
+                   source_path="/c/t.md")
+
+    assert content_html(make(Article, "<p>Plain</p>")) == "<p>Plain</p>" and passes == []
+    for article in (make(Article, "<p>a | b</p>"), make(OwnSyntax, "<p>Plain</p>"),
+                    make(Article, "<p>Plain</p>", INTRASITE_LINK_REGEX="[<](?P<what>.*?)[>]")):
+        before = len(passes)
+        content_html(article)
+        assert len(passes) == before + 1, "Pelican's link pass decides"

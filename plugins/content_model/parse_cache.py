@@ -285,6 +285,7 @@ def _write_shard(path: Path, context: str | None, entries: dict[tuple[str, str],
         else:
             data = body.encode("utf-8", "surrogatepass")
             digest = html_digest(data)
+        # the last one is stored_html.may_hold_link, tested on the bytes
         spans[key] = (offset, len(data), digest, b"<img" in data, b"{" in data or b"|" in data)
         html.append(data)
         offset += len(data)

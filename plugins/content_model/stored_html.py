@@ -170,7 +170,7 @@ class HtmlReadFromCache:
         state = self.__dict__
         source = state.get("_html_source")
         if (type(source) is StoredHtml and not source.may_link and not state.get("_html_edits")
-                and _default_link_syntax(self)):
+                and default_link_syntax(self)):
             return set()
         return super().get_static_links()
 
@@ -192,11 +192,18 @@ def content_identity(article) -> bytes | None:
         if getattr(edit, "may_link", True) is not False or not dataclasses.is_dataclass(edit):
             return None
         h.update(repr(edit).encode("utf-8", "surrogatepass"))
-    if not _default_link_syntax(article):
+    if not default_link_syntax(article):
         return None
     return h.digest()
 
 
-def _default_link_syntax(content) -> bool:
+def may_hold_link(text: str) -> bool:
+    """Whether `text` could hold a link in Pelican's default intrasite syntax: every match of
+    its INTRASITE_LINK_REGEX needs a "{" or a "|"."""
+    return "{" in text or "|" in text
+
+
+def default_link_syntax(content) -> bool:
+    """Whether `content`'s links are found with Pelican's default syntax (`may_hold_link`)."""
     return (type(content)._get_intrasite_link_regex is Content._get_intrasite_link_regex
             and content.settings.get("INTRASITE_LINK_REGEX") == DEFAULT_CONFIG["INTRASITE_LINK_REGEX"])

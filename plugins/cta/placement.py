@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from content_model.stored_html import may_hold_link
+
 from .variants import Placement
 
 # Elements that never have an end tag (HTML void elements).
@@ -102,4 +104,4 @@ class BlockSplice:
     def may_link(self) -> bool:
         """Whether the block could hold a link in Pelican's default syntax ("{" or "|"): the
         edit adds nothing else (see content_model.stored_html.content_identity)."""
-        return "{" in self.block or "|" in self.block
+        return may_hold_link(self.block)

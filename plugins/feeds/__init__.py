@@ -33,10 +33,9 @@ from pathlib import Path
 
 from content_model import content_validation
 from content_model.dates import site_timezone
-from content_model.stored_html import content_identity
+from content_model.stored_html import content_identity, default_link_syntax, may_hold_link
 from pelican import signals
 from pelican.contents import Content
-from pelican.settings import DEFAULT_CONFIG
 from site_build.memory import return_free_memory
 
 from .build import FeedLinks, term_keys, write_all_feeds
@@ -103,8 +102,8 @@ def content_html(content: object) -> str:
     syntax, a class with its own content methods, stories) reads `content.content`.
     """
     raw = getattr(content, "_content", None)
-    if (isinstance(raw, str) and "{" not in raw and "|" not in raw and _reads_plain_html(type(content))
-            and content.settings.get("INTRASITE_LINK_REGEX") == DEFAULT_CONFIG["INTRASITE_LINK_REGEX"]):
+    if (isinstance(raw, str) and not may_hold_link(raw) and _reads_plain_html(type(content))
+            and default_link_syntax(content)):
         return raw
     return content.content or ""
 
