@@ -15,6 +15,7 @@ from pelican import signals
 from related import ahead
 from related.explain import ranking_of, validated_index
 from related.settings import read_settings as read_related_settings
+from site_build.forks import ForkedWork
 from test_related_site import card_slugs
 
 
@@ -238,7 +239,7 @@ def test_abandoning_stops_the_childs_workers_and_removes_its_scratch_files(tmp_p
     os.close(write_end)
     worker = int(os.read(read_end, 20))
     (tmp_path / ".related-terms-1-other-build").mkdir()
-    child = ahead.RankingAhead(pid, read_end, tmp_path)
+    child = ahead.RankingAhead(ForkedWork(pid, read_end, own_group=True), tmp_path)
     child.abandon()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
@@ -270,7 +271,7 @@ def test_a_take_interrupted_before_the_child_is_reaped_leaves_it_to_abandon(tmp_
         time.sleep(60)
         os._exit(0)
     os.close(write_end)
-    child = ahead.RankingAhead(pid, read_end, tmp_path)
+    child = ahead.RankingAhead(ForkedWork(pid, read_end, own_group=True), tmp_path)
 
     def interrupted(*args):
         raise KeyboardInterrupt

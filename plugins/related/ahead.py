@@ -72,9 +72,8 @@ class RankingAhead:
     waits for its lists, `abandon` stops them all and removes the scratch files it left.
     Either reaps it; later calls do nothing."""
 
-    def __init__(self, pid: int, pipe: int, scratch: Path) -> None:
-        self._child = ForkedWork(pid, pipe, own_group=True)
-        self.scratch = scratch
+    def __init__(self, child: ForkedWork, scratch: Path) -> None:
+        self._child, self.scratch = child, scratch
 
     @property
     def pid(self) -> int:
@@ -111,4 +110,4 @@ def start_ranking(index, settings: RelatedSettings, now: dt.datetime) -> Ranking
     child = start_in_fork(lambda: _rank_without_collector(index, settings, now), own_group=True)
     if child is None:
         return None
-    return RankingAhead(child.pid, child.pipe, settings.cache_dir or Path(tempfile.gettempdir()))
+    return RankingAhead(child, settings.cache_dir or Path(tempfile.gettempdir()))
