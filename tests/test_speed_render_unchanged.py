@@ -264,6 +264,42 @@ def test_a_page_context_over_the_site_context_gets_the_key_of_the_same_plain_con
     assert [a != b for a, b in zip(again, keys, strict=True)] == [True, True, False, True, True]
 
 
+def test_site_wide_reads_under_a_test_of_the_page_count_by_that_test_and_are_worked_out_once(monkeypatch):
+    import output_writer.page_keys as keys
+    from output_writer.render import PageContext
+
+    env = Environment(loader=DictLoader({
+        "page.html": "{{ title }}{% if article.featured %}{{ menu.first }}{% else %}{{ menu|length }}{% endif %}"
+                     "{% if SITENAME %}{{ menu.label }}{% endif %}",
+    }))
+    template = env.get_template("page.html")
+    shared = {"SITENAME": "Site", "title": "Home", "menu": {"first": "a", "label": "Menu"}}
+    pages = [{**shared, "title": f"T{n}", "article": SimpleNamespace(featured=n % 2 == 0)} for n in range(6)]
+    worked_out = []
+    real = keys._projected_part
+    monkeypatch.setattr(keys, "_projected_part", lambda *args: worked_out.append(args[2]) or real(*args))
+    hasher = ValueHasher()
+    layered = [page_key(hasher, "build", template, PageContext.of(page, shared), shared) for page in pages]
+    monkeypatch.setattr(keys, "_projected_part", real)
+    plain = [page_key(ValueHasher(), "build", template, page, shared) for page in pages]
+    assert layered == plain and None not in layered and len(set(layered)) == len(pages)
+    # six pages of one kind: the site-wide reads are worked out for each truth of the test
+    # that reads the page's own article, twice in all
+    assert [[name for name, _uses in entries] for entries in worked_out] == [["SITENAME", "menu"]] * 2
+
+    def keys_over(menu):
+        changed = {**shared, "menu": menu}
+        return [page_key(ValueHasher(), "build", template, PageContext.of({**page, "menu": menu}, changed), changed)
+                for page in pages]
+
+    one_more = keys_over({"first": "a", "label": "Menu", "other": "x"})
+    assert [a != b for a, b in zip(one_more, layered, strict=True)] == [False, True] * 3  # those reading its length
+    first = keys_over({"first": "b", "label": "Menu"})
+    assert [a != b for a, b in zip(first, layered, strict=True)] == [True, False] * 3  # those reading its first
+    label = keys_over({"first": "a", "label": "Other"})
+    assert all(a != b for a, b in zip(label, layered, strict=True))
+
+
 def test_template_uses_are_kept_between_builds_until_a_template_changes(tmp_path, monkeypatch):
     import output_writer.template_uses as uses
 

@@ -39,7 +39,7 @@ from jinja2 import Environment, meta
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
-from .projections import ProjectionFailed, active_uses, use_digest
+from .projections import ProjectionFailed, active_uses, term_names, truth, use_digest
 from .render import PageContext
 from .template_uses import Use, variable_uses
 
@@ -183,6 +183,7 @@ class ValueHasher:
         # and which names a kind of page hashes itself (see `page_key`)
         self.plans: dict[int, Any] = {}
         self.layouts: dict[tuple, Any] = {}
+        self.projected_layouts: dict[tuple, Any] = {}
 
     def keep(self, value: Any) -> None:
         """Keep `value` alive for this hasher's life (its id is a memo key)."""
@@ -379,6 +380,96 @@ def _layout(plan: _KeyPlan, context: Any, shared: dict[str, Any] | None
     return tuple(hashed), tuple(from_shared)
 
 
+@dataclass
+class _ProjectedLayout:
+    """How the projected variables of pages of one kind (one plan, one site context, the same
+    names of their own) split: those read on each page (the page's own values, and names it
+    lacks), and those every such page takes unchanged from the site context. What the latter
+    contribute only varies with the tests that read a page's own values (`varying`), so it is
+    worked out once per combination of their truths (`parts`)."""
+
+    per_page: tuple[tuple[str, tuple[Use, ...]], ...]
+    site_wide: tuple[tuple[str, tuple[Use, ...]], ...]
+    varying: tuple[Any, ...]
+    parts: dict[tuple[bool | None, ...], bytes | None]
+
+
+def _projected_layout(hasher: ValueHasher, plan: _KeyPlan, context: PageContext) -> _ProjectedLayout:
+    key = (id(plan), id(context.base), tuple(context.own), context.removed)
+    layout = hasher.projected_layouts.get(key)
+    if layout is None:
+        per_page, site_wide = _split_projected(plan, context, context.base)
+        own = set(context.own)
+        varying: dict[Any, None] = {}  # in first-seen order: the same on every page
+        for _name, uses in site_wide:
+            for use in uses:
+                for term, _wanted in use.guards:
+                    if term not in varying and _reads_any(term, own):
+                        varying[term] = None
+        layout = hasher.projected_layouts[key] = _ProjectedLayout(per_page, site_wide, tuple(varying), {})
+        hasher.keep(context.base)
+    return layout
+
+
+def _reads_any(term: Any, names: set[str]) -> bool:
+    """Whether the test reads one of `names` (a test of a form not known is taken to)."""
+    try:
+        return not names.isdisjoint(term_names(term))
+    except (ValueError, IndexError, TypeError):
+        return True
+
+
+def _split_projected(plan: _KeyPlan, context: Any, shared: dict[str, Any] | None
+                     ) -> tuple[tuple[tuple[str, tuple[Use, ...]], ...], tuple[tuple[str, tuple[Use, ...]], ...]]:
+    """(the projected variables the page has of its own or lacks, those it takes unchanged from
+    `shared`), each in name order."""
+    per_page, site_wide = [], []
+    for name, uses in plan.projected:
+        if shared is not None and name in context and name in shared and context[name] is shared[name]:
+            site_wide.append((name, uses))
+        else:
+            per_page.append((name, uses))
+    return tuple(per_page), tuple(site_wide)
+
+
+def _projected_part(hasher: ValueHasher, environment: Environment, entries: Any, context: Any,
+                    truths: dict) -> bytes:
+    """The digest of what the page reads of these variables (raises Unkeyable, ProjectionFailed)."""
+    h = hashlib.blake2b(digest_size=20)
+    for name, uses in entries:
+        h.update(name.encode() + b":")
+        value = context[name]
+        for use in active_uses(uses, context, environment, truths):
+            h.update(use.label)
+            h.update(hasher.use_digest(environment, value, use))
+    return h.digest()
+
+
+def _site_wide_part(hasher: ValueHasher, environment: Environment, plan: _KeyPlan, context: Any,
+                    shared: dict[str, Any] | None, truths: dict) -> tuple[Any, bytes | None]:
+    """(the page's own projected variables, the digest of those taken from `shared`, or None
+    when they cannot be keyed). For a PageContext over `shared`, the digest is worked out once
+    per kind of page and truths of the tests that vary between them (`_ProjectedLayout`)."""
+    if not (isinstance(context, PageContext) and context.base is shared):
+        per_page, site_wide = _split_projected(plan, context, shared)
+        try:
+            return per_page, _projected_part(hasher, environment, site_wide, context, truths) if site_wide else b""
+        except (Unkeyable, ProjectionFailed):
+            return per_page, None
+    layout = _projected_layout(hasher, plan, context)
+    if not layout.site_wide:
+        return layout.per_page, b""
+    state = tuple(truth(term, context, environment, truths) for term in layout.varying)
+    if state in layout.parts:
+        return layout.per_page, layout.parts[state]
+    try:
+        part = _projected_part(hasher, environment, layout.site_wide, context, truths)
+    except (Unkeyable, ProjectionFailed):
+        part = None
+    layout.parts[state] = part
+    return layout.per_page, part
+
+
 def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[str, Any],
              shared: dict[str, Any] | None = None) -> str | None:
     """The page's key (see the module docstring), or None when it cannot be known.
@@ -395,8 +486,11 @@ def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[s
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{build_key}\0{template.name}\0".encode())
     truths: dict[tuple, bool] = {}
+    per_page, site_wide = _site_wide_part(hasher, environment, plan, context, shared, truths)
+    if site_wide is None:
+        return None
     try:
-        for name, uses in plan.projected:  # in name order
+        for name, uses in per_page:  # in name order
             if name not in context:
                 h.update(name.encode() + b"=<missing>")
                 continue
@@ -405,6 +499,7 @@ def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[s
             for use in active_uses(uses, context, environment, truths):
                 h.update(use.label)
                 h.update(hasher.use_digest(environment, value, use))
+        h.update(b"site-wide reads:" + site_wide)
         hashed, from_shared = _whole_layout(hasher, plan, context, shared)
         for name, missing in hashed:  # in name order
             if missing:

@@ -71,6 +71,34 @@ def evaluate(term: Term, context: dict[str, Any], environment: Any) -> Any:
     raise ValueError(f"unknown term {term!r}")
 
 
+def term_names(term: Term) -> frozenset[str]:
+    """The context names a guard's test (template_uses.Term) reads."""
+    kind = term[0]
+    if kind == "name":
+        return frozenset((term[1],))
+    if kind == "const":
+        return frozenset()
+    if kind in ("attr", "not", "test"):
+        return term_names(term[1])
+    if kind in ("and", "or"):
+        return term_names(term[1]) | term_names(term[2])
+    if kind == "compare":
+        return term_names(term[1]).union(*(term_names(right) for _op, right in term[2]))
+    raise ValueError(f"unknown term {term!r}")
+
+
+def truth(term: Term, context: dict[str, Any], environment: Any, truths: dict[Term, bool]) -> bool | None:
+    """The test's truth on this page (remembered in `truths`), or None where evaluating it fails:
+    `active_uses` then fails only if a use needs it."""
+    found = truths.get(term)
+    if found is None:
+        try:
+            found = truths[term] = bool(evaluate(term, context, environment))
+        except Exception:
+            return None
+    return found
+
+
 def active_uses(uses: tuple[Use, ...], context: dict[str, Any], environment: Any,
                 truths: dict[Term, bool] | None = None) -> tuple[Use, ...]:
     """The uses whose guards this page's context satisfies; raises ProjectionFailed.
