@@ -42,6 +42,7 @@ class ColumnReader(BaseReader):
         # by every column that names it, as Pelican's generators treat equal ones alike anyway:
         # at 10,000 columns, 55,000 objects less (~12 MB)
         self._terms: dict[tuple[type, str, str], URLWrapper] = {}
+        self._term_keys: dict[int, tuple[type, str, str]] = {}  # id of each object in _terms -> its key
         self._index: SiteIndex | None = None
         self._indexed: dict[str, tuple[Path, bool]] | None = None
 
@@ -94,6 +95,36 @@ class ColumnReader(BaseReader):
             same = done.digest == digest_of(raw)
         return (done, meta) if same else None
 
+    def unchanged_column(self, source_path: str) -> tuple[FileParse, ColumnMeta, bool] | None:
+        """(validation's parse, its checked metadata, whether the column is scheduled) for a
+        column file that still holds what validation read; None for any other file."""
+        path, is_page = self._indexed_path(source_path)
+        if is_page:
+            return None
+        found = self._validated(path, ColumnMeta)
+        if found is None and self._index is not None and path in self._index.parses:
+            try:  # written too recently for its stamp to tell: its bytes do
+                found = self._validated(path, ColumnMeta, path.read_bytes())
+            except OSError:
+                return None
+        if found is None:
+            return None
+        done, meta = found
+        return done, meta, self._scheduled(meta)
+
+    def _scheduled(self, meta: ColumnMeta) -> bool:
+        return meta.date > reference_time(self.settings)
+
+    def term_key(self, term: URLWrapper) -> tuple[type, str, str] | None:
+        """What names `term` among this reader's one object per name, if it is one of them."""
+        key = self._term_keys.get(id(term))
+        return key if key is not None and self._terms.get(key) is term else None
+
+    def term_of(self, key: tuple[type, str, str]) -> URLWrapper:
+        """This reader's object for a `term_key` (made now if no column named it yet)."""
+        kind, name, slug = key
+        return self._term(kind, name, slug or None)
+
     def read(self, source_path: str) -> tuple[str, dict]:
         path, is_page = self._indexed_path(source_path)
         model = PageMeta if is_page else ColumnMeta
@@ -134,14 +165,13 @@ class ColumnReader(BaseReader):
                 and not self.settings.get("TYPOGRIFY") and not self.settings.get("CACHE_CONTENT"))
 
     def column_metadata(self, meta: ColumnMeta, path: Path) -> dict:
-        settings = self.settings
         section = self.catalog.sections.get(meta.section)
         category = self._term(Category, section.name if section else meta.section, meta.section)
         authors = []
         for author_id in meta.authors:
             profile = self.catalog.authors.get(author_id)
             authors.append(self._term(Author, profile.name if profile else author_id, author_id))
-        scheduled = meta.date > reference_time(settings)
+        scheduled = self._scheduled(meta)
         metadata = {
             "title": meta.title,
             "date": meta.date,
@@ -179,6 +209,7 @@ class ColumnReader(BaseReader):
         known = self._terms.get(key)
         if known is None:
             known = self._terms[key] = kind(name, self.settings)
+            self._term_keys[id(known)] = key
             if slug:
                 known.slug = slug
         return known

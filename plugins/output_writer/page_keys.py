@@ -98,9 +98,16 @@ def _wrapper_state(wrapper: URLWrapper, state: dict[str, Any]) -> dict[str, Any]
     return state
 
 
+def _same_value(field: Any, entry: Any) -> bool:
+    """Whether an article's field and its metadata entry are one value: the same object, or
+    equal numbers or strings of one type (an article taken back from the memo of articles as
+    read, speedups/articles_as_read.py, has two equal ints where the reader's has one)."""
+    return field is entry or (type(field) is type(entry) and type(entry) in (int, str, bool) and field == entry)
+
+
 def _metadata_split(state: dict[str, Any]) -> dict[str, Any]:
-    """An article's fields with its `metadata` as the names of the entries that are the very
-    objects of the same-named fields (Pelican makes nearly all of them so), and the other
+    """An article's fields with its `metadata` as the names of the entries that are the same
+    values as the same-named fields (Pelican makes nearly all of them so), and the other
     entries: the same content, without hashing tags, authors and dates twice. The field gets
     a name no attribute can have, so the split form never equals a plain `metadata` dict."""
     metadata = state.get("metadata")
@@ -108,7 +115,7 @@ def _metadata_split(state: dict[str, Any]) -> dict[str, Any]:
         return state
     same, other = [], {}
     for name, value in metadata.items():
-        if name in state and state[name] is value:
+        if name in state and _same_value(state[name], value):
             same.append(name)
         else:
             other[name] = value

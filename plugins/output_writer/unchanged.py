@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pelican.contents import Content
-from site_build.fingerprint import files_hash, input_fingerprint
+from site_build.fingerprint import inputs_but_documents
 from site_build.forks import map_in_forks
 from site_build.kept_files import Record, record_of, still_valid
 from site_build.output_tree import keep_all_previous, staged_location
@@ -27,22 +27,11 @@ from .template_uses import preload_uses
 
 logger = logging.getLogger(__name__)
 
-# Content documents: every one becomes an object in the context and is hashed there, so an
-# edited column changes the keys of the pages that show it, not of every page.
-DOCUMENT_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
-
-
-def build_key(settings: dict, roots: Iterable[Path]) -> str:
-    """Settings, code, theme and every input file except content documents (see page_keys.py)."""
-    content = str(Path(settings["PATH"]).resolve()) + os.sep
-
-    def is_document(path: str) -> bool:
-        return path.startswith(content) and path.lower().endswith(DOCUMENT_SUFFIXES)
-
-    # Keys starting with "_" are plugins' state kept in the settings during the build (the
-    # image manifest...): derived from the input files hashed here, and not stably printable.
-    declared = {k: v for k, v in settings.items() if not k.startswith("_")}
-    return input_fingerprint(declared, files_hash(roots, skip=is_document))
+def build_key(settings: dict, roots: Iterable[Path], session: BuildSession | None = None) -> str:
+    """Settings, code, theme and every input file except content documents (see page_keys.py):
+    every content document becomes an object in the context and is hashed there, so an edited
+    column changes the keys of the pages that show it, not of every page."""
+    return inputs_but_documents(settings, roots, session.remembered if session is not None else None)
 
 
 def _page_articles(jobs: Sequence[RenderJob]) -> list[Content]:
@@ -82,7 +71,7 @@ class UnchangedPages:
         self._records: dict[str, Record] = {}
         self._file: Path | None = None
         if self._enabled:
-            self._build_key = build_key(settings, session.input_roots)
+            self._build_key = build_key(settings, session.input_roots, session)
             self._cache_root = cache_root
 
     def split(self, jobs: Sequence[RenderJob], workers: int = 1,

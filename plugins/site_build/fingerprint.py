@@ -115,6 +115,31 @@ def files_hash(roots: Iterable[Path], skip: Callable[[str], bool] | None = None)
     return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
 
 
+# Content documents: each becomes an object of the build (an article, a page) that the build's
+# own keys follow one by one, so a key of "everything else" leaves them out.
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
+
+
+def inputs_but_documents(settings: dict, roots: Iterable[Path], remembered: dict | None = None) -> str:
+    """One hash over the settings, code, theme and every input file except the content
+    documents under PATH. The files' part is computed once per `remembered` (a build's session:
+    two stages of one build see the same files)."""
+    content = str(Path(settings["PATH"]).resolve()) + os.sep
+    roots = tuple(roots)
+    memo_key = ("inputs_but_documents", content, roots)
+    files = None if remembered is None else remembered.get(memo_key)
+    if files is None:
+        def is_document(path: str) -> bool:
+            return path.startswith(content) and path.lower().endswith(DOCUMENT_SUFFIXES)
+
+        files = files_hash(roots, skip=is_document)
+        if remembered is not None:
+            remembered[memo_key] = files
+    # Keys starting with "_" are plugins' state kept in the settings during the build (the
+    # image manifest...): derived from the input files hashed here, and not stably printable.
+    return input_fingerprint({k: v for k, v in settings.items() if not k.startswith("_")}, files)
+
+
 def input_fingerprint(settings: dict, roots_hash: str) -> str:
     """One hash over every input of a build (see the module docstring)."""
     import pelican

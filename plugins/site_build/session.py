@@ -25,6 +25,7 @@ class BuildSession:
     pages_written: int = 0
     pages_skipped: int = 0  # unchanged inputs: neither rendered nor written
     input_roots: tuple[Path, ...] = ()  # the files and folders this build reads (fingerprint.py)
+    remembered: dict = field(default_factory=dict)  # what stages of this build work out once
     _at_end: list[Callable[[], None]] = field(default_factory=list)
 
     def progress(self, message: str) -> None:

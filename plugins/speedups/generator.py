@@ -10,16 +10,17 @@ from __future__ import annotations
 import calendar
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import groupby
 from operator import attrgetter
 
-from pelican import generators
+from pelican import generators, signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import get_original_items
 from pelican.writers import FileOverwriteFailedError
 
+from .articles_as_read import ArticlesAsRead
 from .ordering import in_order_of, positions
 from .urls import ReadArticle, freeze_urls
 
@@ -78,12 +79,23 @@ _STOCK_PROCESS_TRANSLATIONS = generators.process_translations
 
 
 @contextmanager
-def _linear_reading() -> Iterator[None]:
+def _linear_reading(when_read: Callable[[], None] | None = None) -> Iterator[None]:
     """While a generator reads: articles are made as `ReadArticle` (same class name, its
     source path worked out once) and translations found in linear time. Pelican looks both
-    names up in `pelican.generators` when it uses them, so they are swapped there for the call."""
+    names up in `pelican.generators` when it uses them, so they are swapped there for the call.
+    `when_read` is called once, when the articles generator has made every article (it finds
+    their translations next: the first change to them)."""
     saved = generators.Article, generators.process_translations
-    generators.Article, generators.process_translations = ReadArticle, process_translations
+    translations = process_translations
+    if when_read is not None:
+        waiting = [when_read]
+
+        def translations(content_list, translation_id=None):
+            if waiting:
+                waiting.pop()()
+            return process_translations(content_list, translation_id)
+
+    generators.Article, generators.process_translations = ReadArticle, translations
     try:
         yield
     finally:
@@ -93,9 +105,30 @@ def _linear_reading() -> Iterator[None]:
 class LinearArticlesGenerator(ArticlesGenerator):
     """Swapped in for the stock class on `article_generator_init` (see `use_fast_generators`)."""
 
+    _as_read: ArticlesAsRead | None = None
+
     def generate_context(self) -> None:
-        with _linear_reading():
+        self._as_read = ArticlesAsRead.open_for(self)
+        with _linear_reading(self._as_read.reading_done if self._as_read is not None else None):
+            if self._as_read is not None:
+                # Pelican sends this before each file it reads: a receiver that starts work
+                # ahead of the reading (related.rank_ahead) must not miss it when none is read.
+                signals.article_generator_preread.send(self)
             super().generate_context()
+        if self._as_read is not None:
+            self._as_read.save()
+            self._as_read = None
+
+    def get_cached_data(self, filename, default=None):
+        if self._as_read is not None:
+            article = self._as_read.take(filename)
+            return default if article is None else article
+        return super().get_cached_data(filename, default)
+
+    def cache_data(self, filename, data) -> None:
+        if self._as_read is not None:
+            self._as_read.add(filename, data)
+        super().cache_data(filename, data)
 
     def refresh_metadata_intersite_links(self) -> None:
         # Pelican calls this after every all_generators_finalized receiver and just before

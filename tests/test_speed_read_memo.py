@@ -1,0 +1,158 @@
+"""Articles as read are kept between builds (speedups/articles_as_read.py): an unchanged column
+is taken back instead of read, and gives the same site as reading it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import marshal
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import BUILD_TIME, ROOT
+from content_model.reader import ColumnReader
+from site_build import build_site
+from speedups import articles_as_read
+
+EDITED = "columns/2026/a-library-card-in-three-alphabets.md"
+SCHEDULED = "columns/2026/subtitles-are-a-political-choice.md"
+
+
+def digest(output: Path) -> dict[str, str]:
+    return {str(p.relative_to(output)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(output.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def reads(monkeypatch) -> Counter:
+    """How often the reader made each column (by its path relative to the content folder;
+    pages are few, and always read)."""
+    counted: Counter = Counter()
+    real = ColumnReader.read
+
+    def read(self, source_path):
+        name = Path(source_path).relative_to(self._content_dir).as_posix()
+        if name.startswith("columns/"):
+            counted[name] += 1
+        return real(self, source_path)
+
+    monkeypatch.setattr(ColumnReader, "read", read)
+    return counted
+
+
+def run(output: Path, content: Path, cache: Path, **overrides):
+    settings = {"OUTPUT_PATH": str(output), "PATH": str(content), "CACHE_ROOT": str(cache),
+                "BUILD_TIME": BUILD_TIME, **overrides}
+    result = build_site(ROOT / "pelicanconf.py", settings, force=True)
+    assert result.ok, "\n".join(result.errors)
+    return result
+
+
+def columns(content: Path) -> list[str]:
+    return sorted(p.relative_to(content).as_posix() for p in (content / "columns").rglob("*.md"))
+
+
+def memo_entries(cache: Path, content: Path) -> dict:
+    _format, _key, entries = marshal.loads(articles_as_read.memo_file(cache, content).read_bytes())
+    return entries
+
+
+@pytest.mark.parametrize("in_child", [False, True], ids=["here", "in a child"])
+def test_a_rebuild_takes_every_column_back_and_gives_the_same_site(content_copy, tmp_path, reads,
+                                                                    monkeypatch, in_child):
+    # the demo has too few columns to pickle them in a child; with the threshold at 1 it does
+    monkeypatch.setattr(articles_as_read, "MIN_PER_WORKER", 1 if in_child else 10**6)
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    every = columns(content_copy)
+    assert set(reads) == set(every)
+    assert sorted(memo_entries(cache, content_copy)) == every
+
+    reads.clear()
+    first = digest(output)
+    import related
+
+    ranked_ahead = []
+    real_start = related.start_ranking
+    monkeypatch.setattr(related, "start_ranking", lambda *a: ranked_ahead.append(1) or real_start(*a))
+    again = run(output, content_copy, cache)
+    assert not reads, f"read again: {sorted(reads)}"
+    assert ranked_ahead == [1]  # no file is read, yet the ranking still starts ahead of the reading
+    # taken back, each column is the same article: every page keeps its key
+    assert again.pages_rendered == 0 and again.files_written == 0
+    assert digest(output) == first
+
+
+def test_an_edited_column_is_read_again_and_the_site_equals_a_cold_build(content_copy, tmp_path, reads):
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    column = content_copy / EDITED
+    text = column.read_text(encoding="utf-8")
+    column.write_text(text.replace("title: ", "title: Edited, ", 1) + "\nA paragraph added in a test.\n",
+                      encoding="utf-8")
+    reads.clear()
+    run(output, content_copy, cache)
+    assert dict(reads) == {EDITED: 1}
+    cold = tmp_path / "cold"
+    run(cold, content_copy, tmp_path / ".cold-cache")
+    assert digest(output) == digest(cold)
+    assert "Edited, " in (output / "columns/a-library-card-in-three-alphabets/index.html").read_text(encoding="utf-8")
+
+
+def test_a_renamed_author_means_every_column_is_read_again(content_copy, tmp_path, reads):
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    profile = content_copy / "authors/nino-kapanadze.yml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("name: Nino Kapanadze", "name: Nino K. Renamed"),
+                       encoding="utf-8")
+    reads.clear()
+    run(output, content_copy, cache)
+    assert set(reads) == set(columns(content_copy))
+    page = (output / "columns/the-quiet-arithmetic-of-foreign-agent-laws/index.html").read_text(encoding="utf-8")
+    assert "Nino K. Renamed" in page and "Nino Kapanadze" not in page
+
+
+def test_a_scheduled_column_whose_time_came_is_read_again_and_published(content_copy, tmp_path, reads):
+    path = content_copy / SCHEDULED
+    path.write_text(re.sub(r"^date: .*$", "date: 2026-12-24 09:00 +04:00", path.read_text(encoding="utf-8"),
+                           count=1, flags=re.M), encoding="utf-8")
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    assert not (output / "columns/subtitles-are-a-political-choice").exists()
+    reads.clear()
+    run(output, content_copy, cache, BUILD_TIME=dt.datetime(2026, 12, 25, tzinfo=dt.UTC))
+    assert dict(reads) == {SCHEDULED: 1}
+    assert (output / "columns/subtitles-are-a-political-choice/index.html").exists()
+
+
+def test_a_damaged_memo_is_read_around_and_replaced(content_copy, tmp_path, reads):
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    first = digest(output)
+    memo = articles_as_read.memo_file(cache, content_copy)
+    memo.write_bytes(b"not a memo")
+    reads.clear()
+    run(output, content_copy, cache)
+    assert set(reads) == set(columns(content_copy))
+    assert digest(output) == first and sorted(memo_entries(cache, content_copy)) == columns(content_copy)
+    entries = memo_entries(cache, content_copy)
+    name = columns(content_copy)[0]
+    digest_of, scheduled, _data = entries[name]
+    entries[name] = (digest_of, scheduled, b"\x80\x05damaged")
+    fmt, key, _ = marshal.loads(memo.read_bytes())
+    memo.write_bytes(marshal.dumps((fmt, key, entries)))
+    reads.clear()
+    run(output, content_copy, cache)
+    assert dict(reads) == {name: 1} and digest(output) == first
+
+
+def test_a_removed_column_leaves_the_memo(content_copy, tmp_path):
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    assert EDITED in memo_entries(cache, content_copy)
+    (content_copy / EDITED).unlink()
+    run(output, content_copy, cache)
+    assert sorted(memo_entries(cache, content_copy)) == columns(content_copy)
+    assert EDITED not in memo_entries(cache, content_copy)
