@@ -115,18 +115,19 @@ def test_each_content_folder_keeps_its_own_file_and_files_of_gone_folders_go(tmp
 def test_a_stranger_file_in_the_memo_folder_or_a_failed_write_never_fails_the_build(tmp_path, caplog, monkeypatch):
     import marshal
 
-    import cta.offsets as offsets
+    import site_build.folder_memo as folder_memo
 
     folder = tmp_path / "cache" / "cta"
     folder.mkdir(parents=True)
     (folder / "offsets-0000000000000000.marshal").write_bytes(marshal.dumps((b"code", 42, {})))
     (folder / "offsets.marshal").write_bytes(b"an older name of this file")
+    (folder / "offsets-1111111111111111.memo").write_bytes(b"\xff\xff\xff\xff a stranger")
     body = stored(tmp_path, BODY)
     memo = OffsetMemo(memo_file(tmp_path / "cache", tmp_path), tmp_path)
     memo.offset(body, body.text, SECOND)
     memo.save()
     assert sorted(p.name for p in folder.iterdir()) == [memo_file(tmp_path / "cache", tmp_path).name]
-    monkeypatch.setattr(offsets, "write_atomically", lambda path, *chunks: False)
+    monkeypatch.setattr(folder_memo, "write_atomically", lambda path, *chunks: False)
     again = OffsetMemo(memo_file(tmp_path / "cache", tmp_path), tmp_path)
     again.offset(body, body.text, Placement("after_paragraph", 3))
     with caplog.at_level(logging.WARNING):

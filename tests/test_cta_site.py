@@ -234,7 +234,7 @@ def test_a_rebuild_places_the_blocks_where_the_first_did_without_parsing_the_bod
                 for p in sorted(output.rglob("*")) if p.is_file()}
 
     first = run(tmp_path / "one")
-    assert len(list((tmp_path / "cache" / "cta").glob("offsets-*.marshal"))) == 1
+    assert len(list((tmp_path / "cache" / "cta").glob("offsets-*.memo"))) == 1
     parsed = []
     real = cta.offsets.insertion_offset
     monkeypatch.setattr(cta.offsets, "insertion_offset", lambda html, where: parsed.append(where) or real(html, where))

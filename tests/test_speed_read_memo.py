@@ -54,9 +54,21 @@ def columns(content: Path) -> list[str]:
     return sorted(p.relative_to(content).as_posix() for p in (content / "columns").rglob("*.md"))
 
 
+def memo(cache: Path) -> Path:
+    (found,) = (cache / "articles").glob("as-read-*.memo")  # one content folder, one settings
+    return found
+
+
+def memo_parts(cache: Path) -> tuple[bytes, str, dict]:
+    """(the header with the content folder, the key, the entries) of the build's memo."""
+    data = memo(cache).read_bytes()
+    start = 4 + int.from_bytes(data[:4], "big")
+    key, entries = marshal.loads(data[start:])
+    return data[:start], key, entries
+
+
 def memo_entries(cache: Path, content: Path) -> dict:
-    _format, _key, entries = marshal.loads(articles_as_read.memo_file(cache, content).read_bytes())
-    return entries
+    return memo_parts(cache)[2]
 
 
 @pytest.mark.parametrize("in_child", [False, True], ids=["here", "in a child"])
@@ -64,8 +76,13 @@ def test_a_rebuild_takes_every_column_back_and_gives_the_same_site(content_copy,
                                                                     monkeypatch, in_child):
     # the demo has too few columns to pickle them in a child; with the threshold at 1 it does
     monkeypatch.setattr(articles_as_read, "MIN_PER_WORKER", 1 if in_child else 10**6)
+    children = []
+    real_fork = articles_as_read.start_in_fork
+    monkeypatch.setattr(articles_as_read, "start_in_fork",
+                        lambda work: children.append(real_fork(work)) or children[-1])
     output, cache = tmp_path / "out", tmp_path / ".cache"
     run(output, content_copy, cache)
+    assert len(children) == (1 if in_child else 0) and None not in children
     every = columns(content_copy)
     assert set(reads) == set(every)
     assert sorted(memo_entries(cache, content_copy)) == every
@@ -98,7 +115,16 @@ def test_an_edited_column_is_read_again_and_the_site_equals_a_cold_build(content
     cold = tmp_path / "cold"
     run(cold, content_copy, tmp_path / ".cold-cache")
     assert digest(output) == digest(cold)
-    assert "Edited, " in (output / "columns/a-library-card-in-three-alphabets/index.html").read_text(encoding="utf-8")
+    added = content_copy / "columns/2026/a-column-added-in-a-test.md"
+    added.write_text(text.replace("title: ", "title: Added, ", 1), encoding="utf-8")
+    (content_copy / "columns/2026/a-library-card-in-three-alphabets.md").write_text(text, encoding="utf-8")
+    reads.clear()
+    run(output, content_copy, cache)
+    assert dict(reads) == {EDITED: 1, "columns/2026/a-column-added-in-a-test.md": 1}
+    run(cold, content_copy, tmp_path / ".cold-cache-2")
+    assert digest(output) == digest(cold)
+    page = output / "columns/a-library-card-in-three-alphabets/index.html"
+    assert "Edited, " not in page.read_text(encoding="utf-8")
 
 
 def test_a_renamed_author_means_every_column_is_read_again(content_copy, tmp_path, reads):
@@ -131,21 +157,74 @@ def test_a_damaged_memo_is_read_around_and_replaced(content_copy, tmp_path, read
     output, cache = tmp_path / "out", tmp_path / ".cache"
     run(output, content_copy, cache)
     first = digest(output)
-    memo = articles_as_read.memo_file(cache, content_copy)
-    memo.write_bytes(b"not a memo")
+    file = memo(cache)
+    file.write_bytes(b"not a memo")
     reads.clear()
     run(output, content_copy, cache)
     assert set(reads) == set(columns(content_copy))
     assert digest(output) == first and sorted(memo_entries(cache, content_copy)) == columns(content_copy)
-    entries = memo_entries(cache, content_copy)
-    name = columns(content_copy)[0]
-    digest_of, scheduled, _data = entries[name]
-    entries[name] = (digest_of, scheduled, b"\x80\x05damaged")
-    fmt, key, _ = marshal.loads(memo.read_bytes())
-    memo.write_bytes(marshal.dumps((fmt, key, entries)))
+
+    header, key, entries = memo_parts(cache)
+    damaged, malformed = columns(content_copy)[:2]
+    digest_of, scheduled, _data = entries[damaged]
+    entries[damaged] = (digest_of, scheduled, b"\x80\x05damaged")
+    entries[malformed] = entries[malformed][:2]  # a memo with the right key, an entry of another shape
+    file.write_bytes(header + marshal.dumps((key, entries)))
     reads.clear()
     run(output, content_copy, cache)
-    assert dict(reads) == {name: 1} and digest(output) == first
+    assert dict(reads) == {damaged: 1, malformed: 1} and digest(output) == first
+
+
+def test_a_new_parser_means_every_column_is_read_again(content_copy, tmp_path, reads, monkeypatch):
+    """A new Markdown or YAML library may count words differently (the "min read" of a page)."""
+    from content_model import parse_cache
+
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    real_key = parse_cache.version_key
+    monkeypatch.setattr(parse_cache, "version_key", lambda: real_key() + "-other markdown")
+    reads.clear()
+    run(output, content_copy, cache)
+    assert set(reads) == set(columns(content_copy))
+
+
+def test_a_data_file_saved_during_a_build_counts_as_it_was_read(content_copy, tmp_path, monkeypatch):
+    """The memo's key describes the files as they were before the build read any: a profile
+    saved while a build runs is seen by the next build, which then reads every column again."""
+    from content_model import content_validation
+
+    profile = content_copy / "authors/nino-kapanadze.yml"
+    saved = []
+
+    def save_during_the_build(index, settings, **_kwargs):
+        if not saved:
+            saved.append(1)
+            profile.write_text(profile.read_text(encoding="utf-8").replace(
+                "name: Nino Kapanadze", "name: Nino K. Renamed"), encoding="utf-8")
+        return []
+
+    content_validation.connect(save_during_the_build)
+    try:
+        output, cache = tmp_path / "out", tmp_path / ".cache"
+        run(output, content_copy, cache)
+        run(output, content_copy, cache)
+    finally:
+        content_validation.disconnect(save_during_the_build)
+    cold = tmp_path / "cold"
+    run(cold, content_copy, tmp_path / ".cold-cache")
+    assert digest(output) == digest(cold)
+    page = "columns/the-quiet-arithmetic-of-foreign-agent-laws/index.html"
+    assert "Nino K. Renamed" in (output / page).read_text(encoding="utf-8")
+
+
+def test_publishing_settings_keep_a_memo_of_their_own(content_copy, tmp_path, reads):
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    run(tmp_path / "published", content_copy, cache, SITEURL="https://example.org")
+    assert len(list((cache / "articles").glob("as-read-*.memo"))) == 2
+    reads.clear()
+    run(output, content_copy, cache)
+    assert not reads
 
 
 def test_a_removed_column_leaves_the_memo(content_copy, tmp_path):

@@ -300,6 +300,30 @@ def test_site_wide_reads_under_a_test_of_the_page_count_by_that_test_and_are_wor
     assert all(a != b for a, b in zip(label, layered, strict=True))
 
 
+def test_pages_over_the_site_context_key_as_plain_contexts_with_mixed_missing_and_failing_tests():
+    from jinja2 import StrictUndefined
+    from output_writer.render import PageContext
+
+    env = Environment(undefined=StrictUndefined, loader=DictLoader({
+        "page.html": "{% if article.featured and menu.first %}{{ menu.label }}{% endif %}"
+                     "{% if extra is defined %}{{ menu|length }}{% endif %}"
+                     "{% if article.rank > 2 %}{{ menu.other }}{% endif %}",
+    }))
+    template = env.get_template("page.html")
+    shared = {"menu": {"first": "a", "label": "Menu", "other": "o"}, "extra": 1}
+    articles = [SimpleNamespace(featured=True, rank=3), SimpleNamespace(featured=False, rank=1),
+                SimpleNamespace(featured=True), SimpleNamespace(featured=True, rank=3)]
+    pages = [{**shared, "article": a} for a in articles]
+    pages[3] = {k: v for k, v in pages[3].items() if k != "extra"}  # a page lacking a site-wide name
+    hasher = ValueHasher()
+    for _ in range(2):  # the second round takes every layout and part from the hasher's memos
+        layered = [page_key(hasher, "build", template, PageContext.of(page, shared), shared) for page in pages]
+        plain = [page_key(ValueHasher(), "build", template, page, shared) for page in pages]
+        assert layered == plain
+    assert layered[2] is None  # its rank cannot be read: unkeyable, always rendered
+    assert len({layered[0], layered[1], layered[3]}) == 3
+
+
 def test_template_uses_are_kept_between_builds_until_a_template_changes(tmp_path, monkeypatch):
     import output_writer.template_uses as uses
 

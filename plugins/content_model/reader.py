@@ -43,6 +43,9 @@ class ColumnReader(BaseReader):
         # at 10,000 columns, 55,000 objects less (~12 MB)
         self._terms: dict[tuple[type, str, str], URLWrapper] = {}
         self._term_keys: dict[int, tuple[type, str, str]] = {}  # id of each object in _terms -> its key
+        # what each column was made from, while someone keeps articles as read (speedups)
+        self.keeps_made = False
+        self._made: dict[str, tuple[FileParse, ColumnMeta]] = {}
         self._index: SiteIndex | None = None
         self._indexed: dict[str, tuple[Path, bool]] | None = None
 
@@ -95,24 +98,37 @@ class ColumnReader(BaseReader):
             same = done.digest == digest_of(raw)
         return (done, meta) if same else None
 
-    def unchanged_column(self, source_path: str) -> tuple[FileParse, ColumnMeta, bool] | None:
-        """(validation's parse, its checked metadata, whether the column is scheduled) for a
-        column file that still holds what validation read; None for any other file."""
+    def unchanged_column(self, source_path: str) -> tuple[FileParse, ColumnMeta] | None:
+        """(validation's parse, its checked metadata) of a column file that still holds what
+        validation read; None for any other file."""
         path, is_page = self._indexed_path(source_path)
         if is_page:
             return None
-        found = self._validated(path, ColumnMeta)
-        if found is None and self._index is not None and path in self._index.parses:
-            try:  # written too recently for its stamp to tell: its bytes do
-                found = self._validated(path, ColumnMeta, path.read_bytes())
-            except OSError:
-                return None
-        if found is None:
+        try:
+            return self._as_validated(path, ColumnMeta)[0]
+        except OSError:
             return None
-        done, meta = found
-        return done, meta, self._scheduled(meta)
 
-    def _scheduled(self, meta: ColumnMeta) -> bool:
+    def _as_validated(self, path: Path, model: type) -> tuple[tuple[FileParse, ColumnMeta | PageMeta] | None,
+                                                              bytes | None]:
+        """(validation's parse and metadata if the file still holds what it read, else None;
+        the file's bytes, when they had to be read to tell)."""
+        found = self._validated(path, model)
+        raw = None
+        if found is None and self._index is not None and path in self._index.parses:
+            raw = path.read_bytes()  # written too recently for its stamp to tell: its bytes do
+            found = self._validated(path, model, raw)
+        return found, raw
+
+    def made_from(self, source_path: str) -> tuple[FileParse, ColumnMeta] | None:
+        """The parse and metadata `read` made the column at `source_path` from (once)."""
+        return self._made.pop(source_path, None)
+
+    def forget_made(self) -> None:
+        self._made.clear()
+
+    def is_scheduled(self, meta: ColumnMeta) -> bool:
+        """Whether the column waits for its date (this build's reference time)."""
         return meta.date > reference_time(self.settings)
 
     def term_key(self, term: URLWrapper) -> tuple[type, str, str] | None:
@@ -128,11 +144,9 @@ class ColumnReader(BaseReader):
     def read(self, source_path: str) -> tuple[str, dict]:
         path, is_page = self._indexed_path(source_path)
         model = PageMeta if is_page else ColumnMeta
-        found = self._validated(path, model)
+        found, raw = self._as_validated(path, model)
         if found is None:
-            raw = path.read_bytes()
-            found = self._validated(path, model, raw)
-        if found is None:
+            raw = path.read_bytes() if raw is None else raw
             display = display_path(path, self._content_dir)
             if self._md is None:
                 self._md = new_markdown()
@@ -144,6 +158,8 @@ class ColumnReader(BaseReader):
                 raise ContentErrors(errors)
         else:
             done, meta = found
+        if not is_page and self.keeps_made:
+            self._made[source_path] = (done, meta)
         metadata = page_metadata(meta, path) if is_page else self.column_metadata(meta, path)
         metadata.update(
             word_count=done.word_count,
@@ -152,8 +168,7 @@ class ColumnReader(BaseReader):
         )
         body = done.body_html
         if type(body) is StoredHtml and not is_page and self._articles_read_stored_html():
-            if body.has_image:  # Pelican's own check, which it skips for the empty string
-                find_empty_alt(body.text(), str(path))
+            warn_empty_alt(body, str(path))  # Pelican's own check, which it skips for the empty string
             return HtmlFromCache(body), metadata
         return done.html, metadata
 
@@ -171,7 +186,7 @@ class ColumnReader(BaseReader):
         for author_id in meta.authors:
             profile = self.catalog.authors.get(author_id)
             authors.append(self._term(Author, profile.name if profile else author_id, author_id))
-        scheduled = self._scheduled(meta)
+        scheduled = self.is_scheduled(meta)
         metadata = {
             "title": meta.title,
             "date": meta.date,
@@ -217,6 +232,15 @@ class ColumnReader(BaseReader):
     def _tag(self, name: str) -> Tag:
         """A Tag as Pelican makes it, one object per name (its slug worked out once)."""
         return self._term(Tag, name, None)
+
+
+def warn_empty_alt(body: str | StoredHtml | None, path: str) -> None:
+    """Pelican's warning for images without alt text in a body, wherever the body is kept."""
+    if type(body) is StoredHtml:
+        if body.has_image:
+            find_empty_alt(body.text(), path)
+    elif body:
+        find_empty_alt(body, path)
 
 
 def page_metadata(meta: PageMeta, path: Path) -> dict:

@@ -32,7 +32,7 @@ import hashlib
 import io
 import pickle
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, meta
@@ -190,7 +190,6 @@ class ValueHasher:
         # and which names a kind of page hashes itself (see `page_key`)
         self.plans: dict[int, Any] = {}
         self.layouts: dict[tuple, Any] = {}
-        self.projected_layouts: dict[tuple, Any] = {}
 
     def keep(self, value: Any) -> None:
         """Keep `value` alive for this hasher's life (its id is a memo key)."""
@@ -355,67 +354,66 @@ def _plan_of(hasher: ValueHasher, uses_of: Any) -> _KeyPlan:
     return known
 
 
-def _whole_layout(hasher: ValueHasher, plan: _KeyPlan, context: Any, shared: dict[str, Any] | None
-                  ) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]:
-    """Which whole-read names the page hashes itself (True: it lacks it), in name order, and
-    which it takes unchanged from `shared`."""
-    if isinstance(context, PageContext) and context.base is shared:
-        # A PageContext's own values are exactly those that are not the site-wide objects, so
-        # the layout only depends on which names the page has of its own or lacks: one
-        # layout serves the thousands of pages of one kind.
-        own = tuple(sorted(n for n in context.own if n in plan.whole_names)) if context.own else ()
-        key = (id(plan), id(shared), own, context.removed)
-        layout = hasher.layouts.get(key)
-        if layout is None:
-            layout = hasher.layouts[key] = _layout(plan, context, shared)
-            hasher.keep(shared)
-        return layout
-    return _layout(plan, context, shared)
-
-
-def _layout(plan: _KeyPlan, context: Any, shared: dict[str, Any] | None
-            ) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]:
-    hashed: list[tuple[str, bool]] = []
-    from_shared: list[str] = []
-    for name in plan.whole:
-        if name not in context:
-            hashed.append((name, True))
-        elif shared is not None and name in shared and context[name] is shared[name]:
-            from_shared.append(name)
-        else:
-            hashed.append((name, False))
-    return tuple(hashed), tuple(from_shared)
+Entries = tuple[tuple[str, tuple[Use, ...]], ...]
 
 
 @dataclass
-class _ProjectedLayout:
-    """How the projected variables of pages of one kind (one plan, one site context, the same
-    names of their own) split: those read on each page (the page's own values, and names it
-    lacks), and those every such page takes unchanged from the site context. What the latter
-    contribute only varies with the tests that read a page's own values (`varying`), so it is
-    worked out once per combination of their truths (`parts`)."""
+class _PageLayout:
+    """How a page's variables split, the same for every page of one kind (one plan, one site
+    context, the same names of their own and lacked): the whole-read names the page hashes
+    itself (True: it lacks it) and those it takes unchanged from the site context; the
+    projected variables read on each page (its own values, names it lacks) and those it takes
+    from the site context. What the latter contribute only varies with the tests that read a
+    page's own values (`varying`), so it is worked out once per combination of their truths
+    (`parts`)."""
 
-    per_page: tuple[tuple[str, tuple[Use, ...]], ...]
-    site_wide: tuple[tuple[str, tuple[Use, ...]], ...]
-    varying: tuple[Any, ...]
-    parts: dict[tuple[bool | None, ...], bytes | None]
+    hashed: tuple[tuple[str, bool], ...]
+    from_shared: tuple[str, ...]
+    per_page: Entries
+    site_wide: Entries
+    varying: tuple[Any, ...] = ()
+    parts: dict[tuple[bool | None, ...], bytes | None] = field(default_factory=dict)
 
 
-def _projected_layout(hasher: ValueHasher, plan: _KeyPlan, context: PageContext) -> _ProjectedLayout:
-    key = (id(plan), id(context.base), tuple(context.own), context.removed)
-    layout = hasher.projected_layouts.get(key)
+def _page_layout(hasher: ValueHasher, plan: _KeyPlan, context: Any, shared: dict[str, Any] | None) -> _PageLayout:
+    if not (isinstance(context, PageContext) and context.base is shared):
+        return _layout(plan, context, shared)
+    # A PageContext's own values are exactly those that are not the site-wide objects, so the
+    # layout only depends on which names the page has of its own or lacks: one layout serves
+    # the thousands of pages of one kind.
+    key = (id(plan), id(shared), tuple(context.own), context.removed)
+    layout = hasher.layouts.get(key)
     if layout is None:
-        per_page, site_wide = _split_projected(plan, context, context.base)
+        layout = hasher.layouts[key] = _layout(plan, context, shared)
         own = set(context.own)
         varying: dict[Any, None] = {}  # in first-seen order: the same on every page
-        for _name, uses in site_wide:
+        for _name, uses in layout.site_wide:
             for use in uses:
                 for term, _wanted in use.guards:
                     if term not in varying and _reads_any(term, own):
                         varying[term] = None
-        layout = hasher.projected_layouts[key] = _ProjectedLayout(per_page, site_wide, tuple(varying), {})
-        hasher.keep(context.base)
+        layout.varying = tuple(varying)
+        hasher.keep(shared)
     return layout
+
+
+def _layout(plan: _KeyPlan, context: Any, shared: dict[str, Any] | None) -> _PageLayout:
+    def from_shared(name: str) -> bool:
+        return shared is not None and name in shared and context[name] is shared[name]
+
+    hashed: list[tuple[str, bool]] = []
+    whole_shared: list[str] = []
+    for name in plan.whole:
+        if name not in context:
+            hashed.append((name, True))
+        elif from_shared(name):
+            whole_shared.append(name)
+        else:
+            hashed.append((name, False))
+    per_page, site_wide = [], []
+    for name, uses in plan.projected:
+        (site_wide if name in context and from_shared(name) else per_page).append((name, uses))
+    return _PageLayout(tuple(hashed), tuple(whole_shared), tuple(per_page), tuple(site_wide))
 
 
 def _reads_any(term: Any, names: set[str]) -> bool:
@@ -426,20 +424,7 @@ def _reads_any(term: Any, names: set[str]) -> bool:
         return True
 
 
-def _split_projected(plan: _KeyPlan, context: Any, shared: dict[str, Any] | None
-                     ) -> tuple[tuple[tuple[str, tuple[Use, ...]], ...], tuple[tuple[str, tuple[Use, ...]], ...]]:
-    """(the projected variables the page has of its own or lacks, those it takes unchanged from
-    `shared`), each in name order."""
-    per_page, site_wide = [], []
-    for name, uses in plan.projected:
-        if shared is not None and name in context and name in shared and context[name] is shared[name]:
-            site_wide.append((name, uses))
-        else:
-            per_page.append((name, uses))
-    return tuple(per_page), tuple(site_wide)
-
-
-def _projected_part(hasher: ValueHasher, environment: Environment, entries: Any, context: Any,
+def _projected_part(hasher: ValueHasher, environment: Environment, entries: Entries, context: Any,
                     truths: dict) -> bytes:
     """The digest of what the page reads of these variables (raises Unkeyable, ProjectionFailed)."""
     h = hashlib.blake2b(digest_size=20)
@@ -452,29 +437,21 @@ def _projected_part(hasher: ValueHasher, environment: Environment, entries: Any,
     return h.digest()
 
 
-def _site_wide_part(hasher: ValueHasher, environment: Environment, plan: _KeyPlan, context: Any,
-                    shared: dict[str, Any] | None, truths: dict) -> tuple[Any, bytes | None]:
-    """(the page's own projected variables, the digest of those taken from `shared`, or None
-    when they cannot be keyed). For a PageContext over `shared`, the digest is worked out once
-    per kind of page and truths of the tests that vary between them (`_ProjectedLayout`)."""
-    if not (isinstance(context, PageContext) and context.base is shared):
-        per_page, site_wide = _split_projected(plan, context, shared)
-        try:
-            return per_page, _projected_part(hasher, environment, site_wide, context, truths) if site_wide else b""
-        except (Unkeyable, ProjectionFailed):
-            return per_page, None
-    layout = _projected_layout(hasher, plan, context)
+def _site_wide_part(hasher: ValueHasher, environment: Environment, layout: _PageLayout, context: Any,
+                    truths: dict) -> bytes | None:
+    """The digest of the projected variables the page takes from the site context, or None when
+    they cannot be keyed: once per truths of the tests that vary between pages of a kind."""
     if not layout.site_wide:
-        return layout.per_page, b""
+        return b""
     state = tuple(truth(term, context, environment, truths) for term in layout.varying)
     if state in layout.parts:
-        return layout.per_page, layout.parts[state]
+        return layout.parts[state]
     try:
         part = _projected_part(hasher, environment, layout.site_wide, context, truths)
     except (Unkeyable, ProjectionFailed):
         part = None
     layout.parts[state] = part
-    return layout.per_page, part
+    return part
 
 
 def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[str, Any],
@@ -493,11 +470,12 @@ def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[s
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{build_key}\0{template.name}\0".encode())
     truths: dict[tuple, bool] = {}
-    per_page, site_wide = _site_wide_part(hasher, environment, plan, context, shared, truths)
+    layout = _page_layout(hasher, plan, context, shared)
+    site_wide = _site_wide_part(hasher, environment, layout, context, truths)
     if site_wide is None:
         return None
     try:
-        for name, uses in per_page:  # in name order
+        for name, uses in layout.per_page:  # in name order
             if name not in context:
                 h.update(name.encode() + b"=<missing>")
                 continue
@@ -507,15 +485,14 @@ def page_key(hasher: ValueHasher, build_key: str, template: Any, context: dict[s
                 h.update(use.label)
                 h.update(hasher.use_digest(environment, value, use))
         h.update(b"site-wide reads:" + site_wide)
-        hashed, from_shared = _whole_layout(hasher, plan, context, shared)
-        for name, missing in hashed:  # in name order
+        for name, missing in layout.hashed:  # in name order
             if missing:
                 h.update(name.encode() + b"=<missing>")
             else:
                 h.update(name.encode() + b"=")
                 h.update(hasher.digest(context[name]))
-        if from_shared:
-            h.update(b"shared:" + hasher.shared_digest(from_shared, shared))
+        if layout.from_shared:
+            h.update(b"shared:" + hasher.shared_digest(layout.from_shared, shared))
     except (Unkeyable, ProjectionFailed):
         return None
     return h.hexdigest()

@@ -90,12 +90,16 @@ def term_names(term: Term) -> frozenset[str]:
 def truth(term: Term, context: dict[str, Any], environment: Any, truths: dict[Term, bool]) -> bool | None:
     """The test's truth on this page (remembered in `truths`), or None where evaluating it fails:
     `active_uses` then fails only if a use needs it."""
+    try:
+        return _truth(term, context, environment, truths)
+    except Exception:
+        return None
+
+
+def _truth(term: Term, context: dict[str, Any], environment: Any, truths: dict[Term, bool]) -> bool:
     found = truths.get(term)
     if found is None:
-        try:
-            found = truths[term] = bool(evaluate(term, context, environment))
-        except Exception:
-            return None
+        found = truths[term] = bool(evaluate(term, context, environment))
     return found
 
 
@@ -109,10 +113,7 @@ def active_uses(uses: tuple[Use, ...], context: dict[str, Any], environment: Any
     truths = {} if truths is None else truths
 
     def holds(term: Term, wanted: bool) -> bool:
-        found = truths.get(term)
-        if found is None:
-            found = truths[term] = bool(evaluate(term, context, environment))
-        return found == wanted
+        return _truth(term, context, environment, truths) == wanted
 
     try:
         return tuple(use for use in uses if all(holds(term, wanted) for term, wanted in use.guards))

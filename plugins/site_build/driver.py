@@ -17,7 +17,7 @@ from pelican.settings import read_settings
 
 from .fingerprint import (
     BuildManifest,
-    files_hash,
+    files_hashes,
     forget_manifest,
     input_fingerprint,
     input_roots,
@@ -59,7 +59,8 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     final = Path(settings["OUTPUT_PATH"]).resolve()
     manifest_file = manifest_path(settings, settings_file)
     roots = input_roots(settings, settings_file)
-    roots_hash = files_hash(roots)
+    remembered: dict = {}  # the session's, once there is one
+    roots_hash = files_hashes(settings, roots, remembered)
     fingerprint = input_fingerprint(settings, roots_hash)
     pinned = settings.get("BUILD_TIME") if "BUILD_TIME" not in overrides else None
 
@@ -83,7 +84,7 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     staging = staging_dir_for(final)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    session = BuildSession(progress_line=progress, input_roots=tuple(roots))
+    session = BuildSession(progress_line=progress, input_roots=tuple(roots), remembered=remembered)
     settings = read_settings(str(settings_file), override={
         **overrides, "OUTPUT_PATH": str(staging), SESSION_SETTING: session})
 

@@ -49,18 +49,24 @@ def _stable(value: Any) -> Any:
     return type(value).__qualname__ if " at 0x" in text else text
 
 
-def _walk_files(root: Path, into: list[str], skip: Callable[[str], bool] | None = None) -> None:
+def _walk_files(root: Path, into: list[str], skip: Callable[[str], bool] | None = None,
+                skipped: list[bool] | None = None) -> None:
+    """Each file's entry into `into`, but those `skip` is true of; with `skipped`, every
+    entry, and whether `skip` is true of it there."""
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
         for name in sorted(files):
             path = os.path.join(folder, name)
-            if skip is not None and skip(path):
+            left_out = skip is not None and skip(path)
+            if left_out and skipped is None:
                 continue
             try:
                 stat = os.stat(path)
             except OSError:
                 continue
             into.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+            if skipped is not None:
+                skipped.append(left_out)
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -101,18 +107,30 @@ def input_roots(settings: dict, settings_file: Path) -> list[Path]:
     return sorted(r for r in roots if r.exists())
 
 
-def files_hash(roots: Iterable[Path], skip: Callable[[str], bool] | None = None) -> str:
-    """Path, size and mtime of every file under `roots` (but those `skip` is true of)."""
+def _entries(roots: Iterable[Path], skip: Callable[[str], bool] | None = None,
+             skipped: list[bool] | None = None) -> list[str]:
     entries: list[str] = []
     for root in roots:
         if root.is_dir():
-            _walk_files(root, entries, skip)
-        elif root.exists():
+            _walk_files(root, entries, skip, skipped)
+            continue
+        if root.exists():
             stat = root.stat()
             entries.append(f"{root}\0{stat.st_size}\0{stat.st_mtime_ns}")
         else:
             entries.append(f"{root}\0missing")
+        if skipped is not None:
+            skipped.append(False)
+    return entries
+
+
+def _hash_of(entries: list[str]) -> str:
     return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def files_hash(roots: Iterable[Path], skip: Callable[[str], bool] | None = None) -> str:
+    """Path, size and mtime of every file under `roots` (but those `skip` is true of)."""
+    return _hash_of(_entries(roots, skip))
 
 
 # Content documents: each becomes an object of the build (an article, a page) that the build's
@@ -120,19 +138,40 @@ def files_hash(roots: Iterable[Path], skip: Callable[[str], bool] | None = None)
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 
 
+def _is_document_under(settings: dict) -> Callable[[str], bool]:
+    content = str(Path(settings["PATH"]).resolve()) + os.sep
+
+    def is_document(path: str) -> bool:
+        return path.startswith(content) and path.lower().endswith(DOCUMENT_SUFFIXES)
+    return is_document
+
+
+def _documents_memo_key(settings: dict, roots: tuple[Path, ...]) -> tuple:
+    return ("files but documents", str(Path(settings["PATH"]).resolve()), roots)
+
+
+def files_hashes(settings: dict, roots: Iterable[Path], remembered: dict | None = None) -> str:
+    """`files_hash(roots)`, walking the files once for it and for `inputs_but_documents`, whose
+    part is kept in `remembered` (a build's session): the build's own keys then describe the
+    files as they were before anything was read, not as they are when a stage gets to them."""
+    roots = tuple(roots)
+    documents: list[bool] = []
+    entries = _entries(roots, _is_document_under(settings), documents)
+    if remembered is not None:
+        remembered[_documents_memo_key(settings, roots)] = _hash_of(
+            [entry for entry, is_document in zip(entries, documents, strict=True) if not is_document])
+    return _hash_of(entries)
+
+
 def inputs_but_documents(settings: dict, roots: Iterable[Path], remembered: dict | None = None) -> str:
     """One hash over the settings, code, theme and every input file except the content
-    documents under PATH. The files' part is computed once per `remembered` (a build's session:
-    two stages of one build see the same files)."""
-    content = str(Path(settings["PATH"]).resolve()) + os.sep
+    documents under PATH. The files' part is taken from `remembered` (a build's session) when
+    `files_hashes` put it there, else worked out now (and put there)."""
     roots = tuple(roots)
-    memo_key = ("inputs_but_documents", content, roots)
+    memo_key = _documents_memo_key(settings, roots)
     files = None if remembered is None else remembered.get(memo_key)
     if files is None:
-        def is_document(path: str) -> bool:
-            return path.startswith(content) and path.lower().endswith(DOCUMENT_SUFFIXES)
-
-        files = files_hash(roots, skip=is_document)
+        files = files_hash(roots, skip=_is_document_under(settings))
         if remembered is not None:
             remembered[memo_key] = files
     # Keys starting with "_" are plugins' state kept in the settings during the build (the

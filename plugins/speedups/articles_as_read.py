@@ -3,46 +3,53 @@
 Pelican makes every article on every build: its reader machinery, metadata processing and
 `Article.__init__` cost about 90 us per column (0.9 s at 10,000), although after an edit only
 the edited column differs from the last build. Here each article is pickled where Pelican's
-generator caches it (`cache_data`: just made and checked, before any plugin changes it) and
-taken back instead of read (`get_cached_data`) when all of these are as they were:
-- everything the build reads but the content documents: settings, code, theme, data files,
-  Python and Pelican (the whole memo is keyed on them: a renamed author empties it);
-- the file's bytes: validation's parse of it (its digest), and the file not written since;
+generator caches it (`cache_data`: just made and checked; pickled once all are made, before
+any plugin changes one) and taken back instead of read (`get_cached_data`) when all of these
+are as they were:
+- everything the build reads but the content documents (settings, code, theme, data files,
+  Python and Pelican, as the files were before the build read any), the parser and its
+  libraries, and the locale dates are written in: the whole memo is keyed on them;
+- the file's bytes: the digest of the parse the reader made the article from, against
+  validation's parse of the file now (which is checked to be what the file still holds);
 - whether the column is scheduled (its date against this build's reference time).
 
 What the build shares is not copied into an entry but named, and the names are resolved in the
 next build: the settings, the generator's context, the reader's one Tag, Category and Author
-per name, and the body's place in the content cache (the current parse's `StoredHtml`).
+per name, the values it took from validation's metadata and parse, and the body's place in the
+content cache (the current parse's `StoredHtml`). The memo is one file per content folder and
+settings (site_build/folder_memo.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import locale
 import logging
-import marshal
 import os
 import pickle
 import sys
 from pathlib import Path
 from typing import Any
 
+from content_model import parse_cache
 from content_model.parse_cache import FileParse
-from content_model.reader import ColumnReader
+from content_model.reader import ColumnReader, warn_empty_alt
 from content_model.stored_html import StoredHtml
+from pelican import signals
 from pelican.contents import Content
-from pelican.readers import find_empty_alt
 from pelican.urlwrappers import URLWrapper
-from site_build.fingerprint import inputs_but_documents
-from site_build.forks import MIN_PER_WORKER, ForkedWork, start_in_fork
-from site_build.kept_files import write_atomically
+from site_build.fingerprint import input_fingerprint, inputs_but_documents
+from site_build.folder_memo import load_memo, memo_path, save_memo
+from site_build.forks import MIN_PER_WORKER, start_in_fork
 from site_build.session import BuildSession, session_of
 
 logger = logging.getLogger(__name__)
 
-_FORMAT = 1
 # path relative to the content folder -> (parse digest, scheduled, the pickled article)
-Entries = dict[str, tuple[bytes, bool, bytes]]
+Entries = dict[str, tuple[str, bool, bytes]]
+_WHAT = "articles as read"
 
 
 def _shared_values(meta: Any, parse: FileParse) -> dict[int, tuple[str, str]]:
@@ -55,7 +62,8 @@ def _shared_values(meta: Any, parse: FileParse) -> dict[int, tuple[str, str]]:
         if type(values) is list:
             shared.update((id(value), ("meta-item", name, i)) for i, value in enumerate(values)
                           if isinstance(value, str))
-    shared[id(parse.first_paragraph)] = ("parse", "first_paragraph")
+    if parse.first_paragraph:
+        shared[id(parse.first_paragraph)] = ("parse", "first_paragraph")
     return shared
 
 
@@ -132,60 +140,75 @@ def _share_common_strings(article: Any) -> None:
                              for k, v in metadata.items()}
 
 
-def memo_file(cache_root: str | os.PathLike[str], content_dir: str | os.PathLike[str]) -> Path:
-    """One file per content folder (a test's copy of the content does not evict the site's)."""
-    import hashlib
-
-    name = hashlib.blake2b(str(Path(content_dir).resolve()).encode(), digest_size=8).hexdigest()
-    return Path(cache_root) / "articles" / f"as-read-{name}.marshal"
+def memo_file(cache_root: str | os.PathLike[str], content_dir: str | os.PathLike[str], variant: str = "") -> Path:
+    """One memo per content folder and settings (`variant`): a test's copy of the content does
+    not evict the site's, nor a build with the publishing settings the one with the others."""
+    return memo_path(cache_root, "articles", "as-read", content_dir, variant)
 
 
-def _load(file: Path, key: str) -> Entries:
-    try:
-        version, stored_key, entries = marshal.loads(file.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    return entries if version == _FORMAT and stored_key == key and isinstance(entries, dict) else {}
+def _entries_of(kept: dict) -> Entries:
+    """The well-formed entries of a memo (a damaged one is read again, never fails a build)."""
+    return {name: entry for name, entry in kept.items()
+            if type(name) is str and type(entry) is tuple and len(entry) == 3 and type(entry[0]) is str
+            and type(entry[1]) is bool and type(entry[2]) is bytes}
+
+
+def _applies(settings: dict) -> bool:
+    """Whether an article taken back is the one Pelican would make: not when Pelican's own
+    content cache is on (it pickles articles itself), the clock makes future columns drafts
+    (WITH_FUTURE_DATES off), a date format sets the process's locale, or a plugin works on
+    each article as it is made (receivers of `content_object_init` or `article_generator_context`)."""
+    formats = [settings.get("DEFAULT_DATE_FORMAT"), *(settings.get("DATE_FORMATS") or {}).values()]
+    return (not settings.get("CACHE_CONTENT") and settings.get("WITH_FUTURE_DATES", True)
+            and not any(isinstance(f, tuple) for f in formats)
+            and not signals.content_object_init.receivers and not signals.article_generator_context.receivers)
+
+
+def _memo_key(settings: dict, roots: tuple[Path, ...], remembered: dict) -> str:
+    """Everything an article as read comes from but its own file: every other input, the parser
+    and its libraries (validation's parses; a new Markdown version counts words anew), and the
+    locale the dates are written in."""
+    h = hashlib.blake2b(inputs_but_documents(settings, roots, remembered).encode(), digest_size=20)
+    h.update(parse_cache.version_key().encode())
+    h.update(repr(locale.setlocale(locale.LC_TIME)).encode())
+    return h.hexdigest()
 
 
 class ArticlesAsRead:
     """The articles generator's memo for one build (see the module docstring)."""
 
-    def __init__(self, file: Path, key: str, reader: ColumnReader, settings: dict, context: dict,
+    def __init__(self, file: Path | None, key: str, reader: ColumnReader, settings: dict, context: dict,
                  base_path: str, session: BuildSession | None = None) -> None:
         self.file, self.key = file, key
         self.reader, self.settings, self.context = reader, settings, context
         self._base_path = base_path
-        self._kept = _load(file, key)
+        self._kept = _entries_of(load_memo(file, key, _WHAT))
         self._used: Entries = {}
         # (name, article, parse, metadata, scheduled) of each article made this build
         self._pending: list[tuple[str, Any, FileParse, Any, bool]] = []
         self._done = False
-        self._writer: ForkedWork | None = None
+        self._writing = False
         self._session = session
         self.taken = 0
+        reader.keeps_made = True
 
     @classmethod
     def open_for(cls, generator: Any) -> ArticlesAsRead | None:
         """The memo for this articles generator's build, or None where it does not apply: no
-        build session or cache folder, Pelican's own content cache on (it pickles articles
-        itself), future dates made drafts by the clock (WITH_FUTURE_DATES off), or another
-        reader for Markdown."""
+        build session or cache folder, another reader for Markdown, or `_applies` says no."""
         settings = generator.settings
         session = session_of(settings)
         reader = generator.readers.readers.get("md")
         if (session is None or not session.input_roots or not settings.get("CACHE_ROOT")
-                or settings.get("CACHE_CONTENT") or not settings.get("WITH_FUTURE_DATES", True)
-                or type(reader) is not ColumnReader):
+                or type(reader) is not ColumnReader or not _applies(settings)):
             return None
-        key = inputs_but_documents(settings, session.input_roots, session.remembered)
-        return cls(memo_file(settings["CACHE_ROOT"], settings["PATH"]), key, reader, settings,
+        key = _memo_key(settings, session.input_roots, session.remembered)
+        variant = input_fingerprint({k: v for k, v in settings.items() if not k.startswith("_")}, "")
+        return cls(memo_file(settings["CACHE_ROOT"], settings["PATH"], variant), key, reader, settings,
                    generator.context, generator.path, session)
 
-    def _column(self, name: str) -> tuple[str, FileParse, Any, bool] | None:
-        source = os.path.abspath(os.path.join(self._base_path, name))  # as Pelican's read_file
-        found = self.reader.unchanged_column(source)
-        return None if found is None else (source, *found)
+    def _source(self, name: str) -> str:
+        return os.path.abspath(os.path.join(self._base_path, name))  # as Pelican's read_file
 
     def take(self, name: str) -> Any | None:
         """The article Pelican would make of file `name` (relative to the content folder), if
@@ -193,31 +216,32 @@ class ArticlesAsRead:
         entry = self._kept.get(name)
         if entry is None:
             return None
-        found = self._column(name)
+        source = self._source(name)
+        found = self.reader.unchanged_column(source)
         if found is None:
             return None
-        source, parse, meta, scheduled = found
+        parse, meta = found
         digest, was_scheduled, data = entry
-        if digest != parse.digest or was_scheduled != scheduled:
+        if digest != parse.digest or was_scheduled != self.reader.is_scheduled(meta):
             return None
-        body = parse.body_html
         try:
             article = _Unpickler(data, self, parse, meta).load()
             _share_common_strings(article)
         except Exception:  # a damaged entry: the file is read as without it
-            logger.debug("articles as read: %s not taken", name, exc_info=True)
+            logger.debug("%s: %s not taken", _WHAT, name, exc_info=True)
             return None
-        if type(body) is StoredHtml and body.has_image:
-            find_empty_alt(body.text(), source)  # Pelican's warning, as when it reads the file
+        warn_empty_alt(parse.body_html, source)  # Pelican's warning, as when it reads the file
         self._used[name] = entry
         self.taken += 1
         return article
 
     def add(self, name: str, article: Any) -> None:
-        """Keep the article Pelican just made of file `name` (pickled once reading is done)."""
-        found = self._column(name)
-        if found is not None and getattr(article, "source_path", None) == found[0]:
-            self._pending.append((name, article, *found[1:]))
+        """Keep the article Pelican just made of file `name` (pickled once reading is done),
+        with what the reader made it from."""
+        made = self.reader.made_from(self._source(name))
+        scheduled = getattr(article, "scheduled", None)
+        if made is not None and type(scheduled) is bool and article.source_path == self._source(name):
+            self._pending.append((name, article, *made, scheduled))
 
     def _entries_with_pending(self) -> Entries:
         entries = dict(self._used)
@@ -225,38 +249,38 @@ class ArticlesAsRead:
             try:
                 entries[name] = (parse.digest, scheduled, _Pickler(self, article, parse, meta).dump_bytes())
             except Exception:  # an object that does not pickle: that column is read every build
-                logger.debug("articles as read: %s not kept", name, exc_info=True)
+                logger.debug("%s: %s not kept", _WHAT, name, exc_info=True)
         return entries
 
-    def _write(self, entries: Entries) -> bool:
-        return write_atomically(self.file, marshal.dumps((_FORMAT, self.key, entries)))
+    def _save(self, entries: Entries) -> bool:
+        return save_memo(self.file, self.key, self.settings["PATH"], entries, _WHAT)
 
     def reading_done(self) -> None:
         """Every article is made, and none changed yet: pickle the new ones (into the file, in a
         child meanwhile when there are many: 50 us each, 0.5 s for a first build at 10,000)."""
-        if self._writer is not None or self._done:
+        if self._done:
             return
         self._done = True
+        self.reader.keeps_made = False
+        self.reader.forget_made()
         if len(self._pending) >= MIN_PER_WORKER:
-            self._writer = start_in_fork(lambda: self._write(self._entries_with_pending()))
-            if self._writer is not None:
-                self._pending = []
+            writer = start_in_fork(lambda: self._save(self._entries_with_pending()))
+            if writer is not None:
+                self._writing = True
                 if self._session is not None:
-                    self._session.at_end(self._reap_writer)
+                    self._session.at_end(lambda: writer.take())
+                self._forget()
                 return
         self._used = self._entries_with_pending()
         self._pending = []
 
-    def _reap_writer(self) -> None:
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            done, written = writer.take()
-            if not (done and written):
-                logger.warning("articles as read: could not write %s", self.file)
+    def _forget(self) -> None:
+        self._kept, self._used, self._pending = {}, {}, []
 
     def save(self) -> None:
-        """Keep the entries this build used or made (those of removed files go); the child
+        """Keep the entries this build used or made (those of removed files go); a child
         started by `reading_done` writes them itself."""
         self.reading_done()
-        if self._writer is None and self._used != self._kept and not self._write(self._used):
-            logger.warning("articles as read: could not write %s", self.file)
+        if not self._writing and self._used != self._kept:
+            self._save(self._used)
+        self._forget()
