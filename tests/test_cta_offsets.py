@@ -66,7 +66,7 @@ def test_plain_text_bodies_and_builds_without_a_cache_folder_always_parse(tmp_pa
     memo = OffsetMemo(memo_file(tmp_path, tmp_path), tmp_path)
     assert memo.offset(None, lambda: reads.append(1) or BODY, SECOND) == insertion_offset(BODY, SECOND)
     assert memo.offset(None, lambda: reads.append(1) or BODY, SECOND) == insertion_offset(BODY, SECOND)
-    nowhere = OffsetMemo(memo_file(None, tmp_path))
+    nowhere = OffsetMemo(memo_file(None, tmp_path), tmp_path)
     body = stored(tmp_path, BODY)
     nowhere.offset(body, lambda: reads.append(1) or BODY, SECOND)
     nowhere.save()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import marshal
 import re
 from collections import Counter
@@ -235,3 +236,58 @@ def test_a_removed_column_leaves_the_memo(content_copy, tmp_path):
     run(output, content_copy, cache)
     assert sorted(memo_entries(cache, content_copy)) == columns(content_copy)
     assert EDITED not in memo_entries(cache, content_copy)
+
+
+def test_a_taken_back_column_still_reports_an_image_without_alt_text(content_copy, tmp_path, reads, caplog):
+    column = content_copy / EDITED
+    column.write_text(column.read_text(encoding="utf-8") + "\n![](/images/missing-alt.png)\n", encoding="utf-8")
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    reads.clear()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        run(output, content_copy, cache)
+    assert not reads
+    assert "Empty alt attribute for image missing-alt.png" in caplog.text
+
+
+def test_another_locale_means_every_column_is_read_again(content_copy, tmp_path, reads, monkeypatch):
+    """The month names of a column's date are written in the process's locale."""
+    output, cache = tmp_path / "out", tmp_path / ".cache"
+    run(output, content_copy, cache)
+    real = articles_as_read.locale.setlocale
+
+    def setlocale(category, value=None):
+        return "xx_XX.UTF-8" if value is None and category == articles_as_read.locale.LC_TIME else real(category, value)
+
+    monkeypatch.setattr(articles_as_read.locale, "setlocale", setlocale)
+    reads.clear()
+    run(output, content_copy, cache)
+    assert set(reads) == set(columns(content_copy))
+
+
+@pytest.mark.parametrize("settings", [{"CACHE_CONTENT": True}, {"WITH_FUTURE_DATES": False},
+                                      {"DEFAULT_DATE_FORMAT": ("C", "%d %B %Y")},
+                                      {"DATE_FORMATS": {"en": ("C", "%d %B %Y")}}],
+                         ids=["pelican's cache", "future dates drafts", "locale date format", "locale date formats"])
+def test_the_memo_is_off_where_an_article_taken_back_could_differ(settings):
+    from pelican.settings import DEFAULT_CONFIG
+
+    assert articles_as_read._applies(dict(DEFAULT_CONFIG))
+    assert not articles_as_read._applies({**DEFAULT_CONFIG, **settings})
+
+
+def test_the_memo_is_off_while_a_plugin_works_on_each_article_as_it_is_made():
+    from pelican import signals
+    from pelican.settings import DEFAULT_CONFIG
+
+    def receiver(*_args, **_kwargs):
+        return None
+
+    for signal in (signals.content_object_init, signals.article_generator_context):
+        signal.connect(receiver)
+        try:
+            assert not articles_as_read._applies(dict(DEFAULT_CONFIG))
+        finally:
+            signal.disconnect(receiver)
+    assert articles_as_read._applies(dict(DEFAULT_CONFIG))

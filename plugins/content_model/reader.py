@@ -124,7 +124,8 @@ class ColumnReader(BaseReader):
         """The parse and metadata `read` made the column at `source_path` from (once)."""
         return self._made.pop(source_path, None)
 
-    def forget_made(self) -> None:
+    def stop_keeping_made(self) -> None:
+        self.keeps_made = False
         self._made.clear()
 
     def is_scheduled(self, meta: ColumnMeta) -> bool:

@@ -42,10 +42,12 @@ def memo_file(cache_root: str | os.PathLike[str] | None, content_dir: str | os.P
 class OffsetMemo:
     """Offsets of blocks in stored bodies, by (body digest, placement); `save` keeps the used ones."""
 
-    def __init__(self, path: Path | None, content_dir: str | os.PathLike[str] = "") -> None:
+    def __init__(self, path: Path | None, content_dir: str | os.PathLike[str]) -> None:
         self._path = path
         self._folder = content_dir
-        self._known: dict[bytes, int] = load_memo(path, _code_digest(), "membership blocks")
+        self._known: dict[bytes, int] = {key: value for key, value in
+                                         load_memo(path, _code_digest(), "membership blocks").items()
+                                         if type(key) is bytes and type(value) is int}
         self._used: dict[bytes, int] = {}
 
     def offset(self, source: object, html: Callable[[], str], placement: Placement) -> int:

@@ -49,24 +49,16 @@ def _stable(value: Any) -> Any:
     return type(value).__qualname__ if " at 0x" in text else text
 
 
-def _walk_files(root: Path, into: list[str], skip: Callable[[str], bool] | None = None,
-                skipped: list[bool] | None = None) -> None:
-    """Each file's entry into `into`, but those `skip` is true of; with `skipped`, every
-    entry, and whether `skip` is true of it there."""
+def _walk_files(root: Path, into: list[tuple[str, str]]) -> None:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
         for name in sorted(files):
             path = os.path.join(folder, name)
-            left_out = skip is not None and skip(path)
-            if left_out and skipped is None:
-                continue
             try:
                 stat = os.stat(path)
             except OSError:
                 continue
-            into.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-            if skipped is not None:
-                skipped.append(left_out)
+            into.append((path, f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}"))
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -107,30 +99,27 @@ def input_roots(settings: dict, settings_file: Path) -> list[Path]:
     return sorted(r for r in roots if r.exists())
 
 
-def _entries(roots: Iterable[Path], skip: Callable[[str], bool] | None = None,
-             skipped: list[bool] | None = None) -> list[str]:
-    entries: list[str] = []
+def _entries(roots: Iterable[Path]) -> list[tuple[str, str]]:
+    """(path, entry) of every file under `roots`, in a stable order."""
+    entries: list[tuple[str, str]] = []
     for root in roots:
         if root.is_dir():
-            _walk_files(root, entries, skip, skipped)
-            continue
-        if root.exists():
+            _walk_files(root, entries)
+        elif root.exists():
             stat = root.stat()
-            entries.append(f"{root}\0{stat.st_size}\0{stat.st_mtime_ns}")
+            entries.append((str(root), f"{root}\0{stat.st_size}\0{stat.st_mtime_ns}"))
         else:
-            entries.append(f"{root}\0missing")
-        if skipped is not None:
-            skipped.append(False)
+            entries.append((str(root), f"{root}\0missing"))
     return entries
 
 
-def _hash_of(entries: list[str]) -> str:
+def _hash_of(entries: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def files_hash(roots: Iterable[Path], skip: Callable[[str], bool] | None = None) -> str:
     """Path, size and mtime of every file under `roots` (but those `skip` is true of)."""
-    return _hash_of(_entries(roots, skip))
+    return _hash_of(entry for path, entry in _entries(roots) if skip is None or not skip(path))
 
 
 # Content documents: each becomes an object of the build (an article, a page) that the build's
@@ -151,22 +140,21 @@ def _documents_memo_key(settings: dict, roots: tuple[Path, ...]) -> tuple:
 
 
 def files_hashes(settings: dict, roots: Iterable[Path], remembered: dict | None = None) -> str:
-    """`files_hash(roots)`, walking the files once for it and for `inputs_but_documents`, whose
-    part is kept in `remembered` (a build's session): the build's own keys then describe the
+    """`files_hash(roots)`, walking the files once for it and for `files_but_documents`, whose
+    value is kept in `remembered` (a build's session): the build's own keys then describe the
     files as they were before anything was read, not as they are when a stage gets to them."""
     roots = tuple(roots)
-    documents: list[bool] = []
-    entries = _entries(roots, _is_document_under(settings), documents)
+    entries = _entries(roots)
     if remembered is not None:
+        is_document = _is_document_under(settings)
         remembered[_documents_memo_key(settings, roots)] = _hash_of(
-            [entry for entry, is_document in zip(entries, documents, strict=True) if not is_document])
-    return _hash_of(entries)
+            entry for path, entry in entries if not is_document(path))
+    return _hash_of(entry for _path, entry in entries)
 
 
-def inputs_but_documents(settings: dict, roots: Iterable[Path], remembered: dict | None = None) -> str:
-    """One hash over the settings, code, theme and every input file except the content
-    documents under PATH. The files' part is taken from `remembered` (a build's session) when
-    `files_hashes` put it there, else worked out now (and put there)."""
+def files_but_documents(settings: dict, roots: Iterable[Path], remembered: dict | None = None) -> str:
+    """The hash of every input file except the content documents under PATH: from
+    `remembered` when `files_hashes` put it there, else worked out now (and put there)."""
     roots = tuple(roots)
     memo_key = _documents_memo_key(settings, roots)
     files = None if remembered is None else remembered.get(memo_key)
@@ -174,16 +162,29 @@ def inputs_but_documents(settings: dict, roots: Iterable[Path], remembered: dict
         files = files_hash(roots, skip=_is_document_under(settings))
         if remembered is not None:
             remembered[memo_key] = files
-    # Keys starting with "_" are plugins' state kept in the settings during the build (the
-    # image manifest...): derived from the input files hashed here, and not stably printable.
-    return input_fingerprint({k: v for k, v in settings.items() if not k.startswith("_")}, files)
+    return files
+
+
+def declared_settings(settings: dict) -> dict:
+    """The settings as inputs: keys starting with "_" are plugins' state kept in the settings
+    during the build (the image manifest...), derived from the input files and not stably
+    printable."""
+    return {k: v for k, v in settings.items() if not k.startswith("_")}
+
+
+def inputs_but_documents(settings: dict, roots: Iterable[Path], remembered: dict | None = None) -> str:
+    """One hash over the settings, code, theme and every input file except the content
+    documents under PATH (`files_but_documents`)."""
+    return input_fingerprint(declared_settings(settings), files_but_documents(settings, roots, remembered))
 
 
 def input_fingerprint(settings: dict, roots_hash: str) -> str:
     """One hash over every input of a build (see the module docstring)."""
     import pelican
 
-    entries: list[str] = [f"python {sys.version}", f"pelican {pelican.__version__}", roots_hash]
+    entries: list[str] = [f"python {sys.version}", f"pelican {pelican.__version__}", roots_hash,
+                          # the locale Pelican takes from them by default writes the dates' names
+                          repr(sorted((k, v) for k, v in os.environ.items() if k == "LANG" or k.startswith("LC_")))]
     entries.append(json.dumps({k: _stable(v) for k, v in settings.items()
                                if k not in _NOT_INPUTS and k not in _CLOCK}, sort_keys=True))
     return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()

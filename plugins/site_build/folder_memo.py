@@ -15,6 +15,8 @@ import hashlib
 import logging
 import marshal
 import os
+import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,22 +85,42 @@ def _folder_of(path: Path) -> str:
         return ""
 
 
+_STALE_SECONDS = 600  # a temporary file this old is no other build's write in progress
+
+
 def _tidy(kept: Path, folder: str) -> None:
-    """Remove the memos of folders that are gone, and all but the last written of this one's."""
+    """Remove the memos of folders that are gone, all but the last written of this one's, this
+    kind's earlier file names and stale temporary files. Never fails a build: a file that
+    cannot be removed stays."""
     prefix = kept.name.rsplit("-", 1)[0]
-    for legacy in kept.parent.glob(f"{prefix}*.marshal"):  # this cache's earlier file names
-        legacy.unlink(missing_ok=True)
+    ours = re.compile(rf"{re.escape(prefix)}-[0-9a-f]{{16}}\.memo")
+    legacy = re.compile(rf"{re.escape(prefix)}(-[0-9a-f]{{16}})?\.marshal")
+    temporary = re.compile(rf"\.{re.escape(prefix)}-[0-9a-f]{{16}}\.(memo|marshal)-.*\.tmp")
     same_folder: list[tuple[int, str, Path]] = []
-    for other in kept.parent.glob(f"{prefix}-*.memo"):
-        if other == kept:
-            continue
-        other_folder = _folder_of(other)
-        if not other_folder or not Path(other_folder).exists():
-            other.unlink(missing_ok=True)
-        elif other_folder == folder:
-            try:
-                same_folder.append((other.stat().st_mtime_ns, other.name, other))
-            except OSError:
+    try:
+        entries = list(os.scandir(kept.parent))
+    except OSError:
+        return
+    for entry in entries:
+        other = Path(entry.path)
+        try:
+            if other == kept or not entry.is_file(follow_symlinks=False):
                 continue
+            if legacy.fullmatch(entry.name):
+                other.unlink()
+            elif temporary.fullmatch(entry.name):
+                if time.time() - entry.stat().st_mtime > _STALE_SECONDS:
+                    other.unlink()
+            elif ours.fullmatch(entry.name):
+                other_folder = _folder_of(other)
+                if not other_folder or not Path(other_folder).exists():
+                    other.unlink()
+                elif other_folder == folder:
+                    same_folder.append((entry.stat().st_mtime_ns, entry.name, other))
+        except OSError:
+            continue
     for _written, _name, other in sorted(same_folder, reverse=True)[KEPT_PER_FOLDER - 1:]:
-        other.unlink(missing_ok=True)
+        try:
+            other.unlink()
+        except OSError:
+            continue

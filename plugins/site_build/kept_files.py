@@ -48,7 +48,9 @@ def write_atomically(path: Path, *chunks: bytes) -> bool:
             for chunk in chunks:  # not joined: no second copy of a large payload
                 temp.write(chunk)
         os.replace(temp_name, path)
-    except OSError:
+    except BaseException as exc:  # also an interrupted write (Ctrl-C) leaves no temporary file
         Path(temp_name).unlink(missing_ok=True)
-        return False
+        if isinstance(exc, OSError):
+            return False
+        raise
     return True

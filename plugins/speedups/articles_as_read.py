@@ -40,9 +40,9 @@ from content_model.stored_html import StoredHtml
 from pelican import signals
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
-from site_build.fingerprint import input_fingerprint, inputs_but_documents
+from site_build.fingerprint import declared_settings, files_but_documents, input_fingerprint
 from site_build.folder_memo import load_memo, memo_path, save_memo
-from site_build.forks import MIN_PER_WORKER, start_in_fork
+from site_build.forks import MIN_PER_WORKER, ForkedWork, start_in_fork
 from site_build.session import BuildSession, session_of
 
 logger = logging.getLogger(__name__)
@@ -164,14 +164,21 @@ def _applies(settings: dict) -> bool:
             and not signals.content_object_init.receivers and not signals.article_generator_context.receivers)
 
 
-def _memo_key(settings: dict, roots: tuple[Path, ...], remembered: dict) -> str:
-    """Everything an article as read comes from but its own file: every other input, the parser
-    and its libraries (validation's parses; a new Markdown version counts words anew), and the
-    locale the dates are written in."""
-    h = hashlib.blake2b(inputs_but_documents(settings, roots, remembered).encode(), digest_size=20)
+def _memo_key(settings_digest: str, settings: dict, roots: tuple[Path, ...], remembered: dict) -> str:
+    """Everything an article as read comes from but its own file: the settings, every other
+    input file, the parser and its libraries (validation's parses; a new Markdown version counts
+    words anew), and the locale the dates are written in."""
+    h = hashlib.blake2b(settings_digest.encode(), digest_size=20)
+    h.update(files_but_documents(settings, roots, remembered).encode())
     h.update(parse_cache.version_key().encode())
     h.update(repr(locale.setlocale(locale.LC_TIME)).encode())
     return h.hexdigest()
+
+
+def _reap(writer: ForkedWork, file: Path | None) -> None:
+    done, written = writer.take()
+    if not (done and written):  # (a child that was stopped or failed; a refused write said so)
+        logger.warning("%s: the process keeping them in %s did not finish", _WHAT, file)
 
 
 class ArticlesAsRead:
@@ -202,9 +209,10 @@ class ArticlesAsRead:
         if (session is None or not session.input_roots or not settings.get("CACHE_ROOT")
                 or type(reader) is not ColumnReader or not _applies(settings)):
             return None
-        key = _memo_key(settings, session.input_roots, session.remembered)
-        variant = input_fingerprint({k: v for k, v in settings.items() if not k.startswith("_")}, "")
-        return cls(memo_file(settings["CACHE_ROOT"], settings["PATH"], variant), key, reader, settings,
+        # (Python's and Pelican's versions and the settings: the memo's file, and part of its key)
+        settings_digest = input_fingerprint(declared_settings(settings), "")
+        key = _memo_key(settings_digest, settings, session.input_roots, session.remembered)
+        return cls(memo_file(settings["CACHE_ROOT"], settings["PATH"], settings_digest), key, reader, settings,
                    generator.context, generator.path, session)
 
     def _source(self, name: str) -> str:
@@ -238,9 +246,10 @@ class ArticlesAsRead:
     def add(self, name: str, article: Any) -> None:
         """Keep the article Pelican just made of file `name` (pickled once reading is done),
         with what the reader made it from."""
-        made = self.reader.made_from(self._source(name))
+        source = self._source(name)
+        made = self.reader.made_from(source)
         scheduled = getattr(article, "scheduled", None)
-        if made is not None and type(scheduled) is bool and article.source_path == self._source(name):
+        if made is not None and type(scheduled) is bool and article.source_path == source:
             self._pending.append((name, article, *made, scheduled))
 
     def _entries_with_pending(self) -> Entries:
@@ -261,14 +270,13 @@ class ArticlesAsRead:
         if self._done:
             return
         self._done = True
-        self.reader.keeps_made = False
-        self.reader.forget_made()
+        self.reader.stop_keeping_made()
         if len(self._pending) >= MIN_PER_WORKER:
             writer = start_in_fork(lambda: self._save(self._entries_with_pending()))
             if writer is not None:
                 self._writing = True
                 if self._session is not None:
-                    self._session.at_end(lambda: writer.take())
+                    self._session.at_end(lambda: _reap(writer, self.file))
                 self._forget()
                 return
         self._used = self._entries_with_pending()
