@@ -11,7 +11,6 @@ Wiring only; the logic is in plain modules:
                 entries serialised once and shared by every feed it is in
 - `build.py`    which feeds exist, their items, writing them all; FeedLinks for templates
 - `entry_store.py` entries shared by several feeds, in a temporary file while the feeds are written
-- `ahead.py`    the feeds written in a forked child while the build renders its pages
 - `cache.py`    a feed whose inputs did not change since its files in the output were made is
                 kept as it is (records in CACHE_ROOT/feeds)
 - `checks.py`   content errors: two columns that would share a feed id
@@ -38,9 +37,7 @@ from content_model.stored_html import content_identity, default_link_syntax, may
 from pelican import signals
 from pelican.contents import Content
 from site_build.memory import return_free_memory
-from site_build.session import session_of
 
-from .ahead import write_ahead
 from .build import FeedLinks, term_keys, write_all_feeds
 from .checks import check_feed_ids
 from .records import FooterFor
@@ -125,12 +122,7 @@ def _cache_dir(settings: dict) -> Path | None:
 
 
 def write_feeds(generator, writer) -> None:
-    """After the column pages: their HTML (memoized by Pelican) is final by now. Written in a
-    child while the build renders its pages (ahead.py), else here."""
-    generator._feeds_ahead = write_ahead(lambda: _write_feeds(generator), generator.settings,
-                                         session_of(generator.settings))
-    if generator._feeds_ahead is not None:
-        return
+    """After the column pages: their HTML (memoized by Pelican) is final by now."""
     try:
         _write_feeds(generator)
     finally:
