@@ -44,8 +44,7 @@ class ColumnReader(BaseReader):
         self._terms: dict[tuple[type, str, str], URLWrapper] = {}
         self._term_keys: dict[int, tuple[type, str, str]] = {}  # id of each object in _terms -> its key
         # what each column was made from, while someone keeps articles as read (speedups)
-        self.keeps_made = False
-        self._made: dict[str, tuple[FileParse, ColumnMeta]] = {}
+        self._made: dict[str, tuple[FileParse, ColumnMeta]] | None = None
         self._index: SiteIndex | None = None
         self._indexed: dict[str, tuple[Path, bool]] | None = None
 
@@ -120,13 +119,16 @@ class ColumnReader(BaseReader):
             found = self._validated(path, model, raw)
         return found, raw
 
+    def keep_made(self) -> None:
+        """From now on, note what `read` makes each column from (`made_from`)."""
+        self._made = {}
+
     def made_from(self, source_path: str) -> tuple[FileParse, ColumnMeta] | None:
         """The parse and metadata `read` made the column at `source_path` from (once)."""
-        return self._made.pop(source_path, None)
+        return None if self._made is None else self._made.pop(source_path, None)
 
     def stop_keeping_made(self) -> None:
-        self.keeps_made = False
-        self._made.clear()
+        self._made = None
 
     def is_scheduled(self, meta: ColumnMeta) -> bool:
         """Whether the column waits for its date (this build's reference time)."""
@@ -159,7 +161,7 @@ class ColumnReader(BaseReader):
                 raise ContentErrors(errors)
         else:
             done, meta = found
-        if not is_page and self.keeps_made:
+        if not is_page and self._made is not None:
             self._made[source_path] = (done, meta)
         metadata = page_metadata(meta, path) if is_page else self.column_metadata(meta, path)
         metadata.update(

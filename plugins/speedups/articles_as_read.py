@@ -140,7 +140,7 @@ def _share_common_strings(article: Any) -> None:
                              for k, v in metadata.items()}
 
 
-def memo_file(cache_root: str | os.PathLike[str], content_dir: str | os.PathLike[str], variant: str = "") -> Path:
+def memo_file(cache_root: str | os.PathLike[str], content_dir: str | os.PathLike[str], variant: str) -> Path:
     """One memo per content folder and settings (`variant`): a test's copy of the content does
     not evict the site's, nor a build with the publishing settings the one with the others."""
     return memo_path(cache_root, "articles", "as-read", content_dir, variant)
@@ -196,8 +196,7 @@ class ArticlesAsRead:
         self._done = False
         self._writing = False
         self._session = session
-        self.taken = 0
-        reader.keeps_made = True
+        reader.keep_made()
 
     @classmethod
     def open_for(cls, generator: Any) -> ArticlesAsRead | None:
@@ -240,7 +239,6 @@ class ArticlesAsRead:
             return None
         warn_empty_alt(parse.body_html, source)  # Pelican's warning, as when it reads the file
         self._used[name] = entry
-        self.taken += 1
         return article
 
     def add(self, name: str, article: Any) -> None:
