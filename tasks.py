@@ -44,8 +44,13 @@ def _build(prod: bool = False, output: str | None = None) -> bool:
 @task(help={"prod": "use publishconf.py (absolute URLs)", "output": "output folder"})
 def build(c, prod=False, output=None):
     """Validate the content and build the site (into a temporary folder, then swap)."""
+    ends_process = _only_task_on_command_line("build")
+    if ends_process:
+        from site_build.memory import collector_off_until_exit
+
+        collector_off_until_exit()
     ok = _build(prod, output)
-    if _only_task_on_command_line("build"):
+    if ends_process:
         from site_build.memory import exit_without_teardown
 
         # nothing runs after this task: skip freeing the build's objects one by one at exit

@@ -58,6 +58,15 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def collector_off_until_exit() -> None:
+    """Turn the cyclic collector off for the rest of a process that builds once and then ends
+    with `exit_without_teardown`. Otherwise `collector_paused` turns it back on after the build,
+    and the next allocation starts a collection that walks every object the build made (all
+    of them in the young generation, the collector having been off): 0.13 s after a one-edit
+    build at 10,000 columns, to free cycles the process's end frees anyway."""
+    gc.disable()
+
+
 def exit_without_teardown(code: int) -> NoReturn:
     """End the process now: output flushed, log handlers closed, heap left to the OS.
 
