@@ -2,7 +2,8 @@
 
 - linear-time tag, category, author and period-archive lists (`generator.py`, `ordering.py`);
 - Article/Page `url` and `save_as` computed once per build, after the last plugin has changed
-  content (`urls.py`).
+  content (`urls.py`);
+- templates compiled once and kept between builds (`compiled_templates.py`).
 
 Our own content parsing (once, in parallel, cached) lives in `content_model.parse_cache`.
 """
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 from pelican import signals
 
+from .compiled_templates import use_compiled_templates
 from .generator import use_fast_generators
 
 
 def register() -> None:
     signals.article_generator_init.connect(use_fast_generators)
     signals.page_generator_init.connect(use_fast_generators)
+    signals.generator_init.connect(use_compiled_templates)
