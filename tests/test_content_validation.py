@@ -290,7 +290,7 @@ def test_the_invoke_build_task_reports_and_exits_with_the_build_outcome(content_
         encoding="utf-8",
     )
     code = (
-        "import gc, os, pathlib, sys, tasks; from invoke import Context; import site_build.memory as m;"
+        "import gc, pathlib, sys, tasks; from invoke import Context; import site_build.memory as m;"
         "sys.argv = ['invoke', 'build'];"  # as `invoke build` runs it: the task ends the process
         # the collector stays off to the end: the exit frees the build's cycles at no cost
         "exit = m.exit_without_teardown;"

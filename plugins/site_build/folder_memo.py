@@ -85,7 +85,7 @@ def _folder_of(path: Path) -> str:
         return ""
 
 
-_STALE_SECONDS = 600  # a temporary file this old is no other build's write in progress
+STALE_SECONDS = 600  # a temporary file this old is no other build's write in progress
 
 
 def _tidy(kept: Path, folder: str) -> None:
@@ -109,7 +109,7 @@ def _tidy(kept: Path, folder: str) -> None:
             if legacy.fullmatch(entry.name):
                 other.unlink()
             elif temporary.fullmatch(entry.name):
-                if time.time() - entry.stat().st_mtime > _STALE_SECONDS:
+                if time.time() - entry.stat().st_mtime > STALE_SECONDS:
                     other.unlink()
             elif ours.fullmatch(entry.name):
                 other_folder = _folder_of(other)

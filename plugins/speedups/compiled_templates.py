@@ -1,28 +1,41 @@
 """Compiled templates kept between builds (Jinja's bytecode cache), under CACHE_ROOT.
 
 Pelican gives each generator its own Jinja environment, and each compiles the templates it
-loads: about 0.15 s of every build, a one-edit build included, for code that only changes
-with the templates. Jinja checks each template's source against the checksum it kept; what
-else shapes the compiled code (Jinja's version, the environment's settings, our extensions'
-code) is in the build's key of everything but the content documents, which names the files.
-Files of another key are removed when a build first uses the cache. A cache that cannot be
-read or written costs the compilation, never the build.
+loads: about 0.1 s of every build, a one-edit build included, for code that only changes
+with the templates. Jinja checks each template's source against the checksum it kept, but
+not what else is baked into the compiled code: the environment's options (`trim_blocks`...),
+our extensions' code, and the result of a filter whose arguments are all literals (Jinja's
+optimizer calls it at compile time). So the files are named by a key of all that and more:
+the build's key of everything but the content documents (settings, code, theme, Python's and
+Pelican's versions) and Jinja's version. A filter folded that way must therefore not read
+the documents or the build's clock; no template has one today.
+
+The files of the last few keys are kept (a site is built with more than one settings file),
+older ones removed when a build first uses the cache. A cache that cannot be read or written
+costs the compilation, never the build.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import time
+import types
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from site_build.fingerprint import inputs_but_documents
+from site_build.folder_memo import STALE_SECONDS
 from site_build.session import session_of
 
 logger = logging.getLogger(__name__)
 
 _REMEMBERED = "compiled templates"
+KEYS_KEPT = 3  # the dev and publish settings, and one more, without evicting each other
+_KEY_LENGTH = 24
 
 
 class KeptTemplates(FileSystemBytecodeCache):
@@ -34,6 +47,8 @@ class KeptTemplates(FileSystemBytecodeCache):
         except Exception as exc:  # a damaged file: compile again (and write it anew)
             logger.debug("ignoring compiled template %s (%s)", self._get_cache_filename(bucket), exc)
             bucket.reset()
+        if bucket.code is not None and not isinstance(bucket.code, types.CodeType):
+            bucket.reset()  # Jinja checks the header and the checksum, not what follows
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         try:
@@ -42,18 +57,36 @@ class KeptTemplates(FileSystemBytecodeCache):
             logger.debug("could not keep compiled template %s (%s)", self._get_cache_filename(bucket), exc)
 
 
-def _tidy(folder: Path, prefix: str) -> None:
-    """Remove the files of other keys (and temporary files left by an interrupted write)."""
+def _tidy(folder: Path, key: str) -> None:
+    """Keep the files of `key` and of the other keys last written to most recently (up to
+    KEYS_KEPT in all); remove the rest, and temporary files too old to be a write in progress.
+    A file that cannot be removed stays."""
+    newest: dict[str, float] = {}
+    files: dict[str, list[Path]] = {}
     try:
-        names = os.listdir(folder)
+        entries = list(os.scandir(folder))
     except OSError:
         return
-    for name in names:
-        if not (name.startswith(prefix) and name.endswith(".cache")):
+    for entry in entries:
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            written = entry.stat().st_mtime
+            if entry.name.endswith(".cache") and entry.name[_KEY_LENGTH:_KEY_LENGTH + 1] == "-":
+                other = entry.name[:_KEY_LENGTH]
+                newest[other] = max(newest.get(other, 0.0), written)
+                files.setdefault(other, []).append(Path(entry.path))
+            elif time.time() - written > STALE_SECONDS:
+                os.unlink(entry.path)
+        except OSError:
+            continue
+    others = sorted((k for k in newest if k != key), key=lambda k: newest[k], reverse=True)
+    for other in others[KEYS_KEPT - 1:]:
+        for path in files[other]:
             try:
-                os.unlink(folder / name)
+                path.unlink()
             except OSError:
-                pass
+                continue
 
 
 def compiled_templates_for(settings: dict) -> KeptTemplates | None:
@@ -64,7 +97,9 @@ def compiled_templates_for(settings: dict) -> KeptTemplates | None:
     if session is None or not session.input_roots or not cache_root:
         return None
     if _REMEMBERED not in session.remembered:
-        key = inputs_but_documents(settings, session.input_roots, session.remembered)[:24]
+        build_key = inputs_but_documents(settings, session.input_roots, session.remembered)
+        key = hashlib.blake2b(f"{build_key}\0jinja {jinja2.__version__}".encode(),
+                              digest_size=_KEY_LENGTH // 2).hexdigest()
         folder = Path(cache_root) / "templates"
         try:
             folder.mkdir(parents=True, exist_ok=True)
