@@ -139,6 +139,26 @@ def test_the_files_of_the_last_keys_are_kept_and_older_ones_removed(content_copy
     assert len({name[:24] for name in names if name.endswith(".cache")}) == KEYS_KEPT
 
 
+def test_a_key_in_use_counts_as_recent_though_its_files_are_old(content_copy, tmp_path):
+    cache = tmp_path / ".cache"
+    folder = cache / "templates"
+    built(tmp_path / "out", content_copy, cache)
+    (used,) = {p.name[:24] for p in folder.iterdir()}
+    now = time.time()
+    for path in folder.iterdir():  # compiled an hour ago, loaded since
+        os.utime(path, (now - 3600, now - 3600))
+    for age, key in enumerate("bc"):
+        path = folder / f"{key * 24}-0123.cache"
+        path.write_bytes(b"another key")
+        os.utime(path, (now - 60 * (age + 1), now - 60 * (age + 1)))
+    built(tmp_path / "out", content_copy, cache)  # uses the key again
+    loose = {"autoescape": True, "trim_blocks": False, "lstrip_blocks": False, "auto_reload": False,
+             "extensions": ["site_pages.fragments.FragmentCache"]}
+    built(tmp_path / "out", content_copy, cache, JINJA_ENVIRONMENT=loose)  # a third key
+    keys = {p.name[:24] for p in folder.iterdir()}
+    assert used in keys and "b" * 24 in keys and "c" * 24 not in keys and len(keys) == KEYS_KEPT
+
+
 def test_a_cache_folder_that_cannot_be_made_costs_only_the_compilation(content_copy, tmp_path, compilations):
     cache = tmp_path / ".cache"
     cache.mkdir()

@@ -58,9 +58,10 @@ class KeptTemplates(FileSystemBytecodeCache):
 
 
 def _tidy(folder: Path, key: str) -> None:
-    """Keep the files of `key` and of the other keys last written to most recently (up to
-    KEYS_KEPT in all); remove the rest, and temporary files too old to be a write in progress.
-    A file that cannot be removed stays."""
+    """Keep the files of `key` and of the other keys used most recently (up to KEYS_KEPT in
+    all); remove the rest, and temporary files too old to be a write in progress. A key's
+    files are dated by the newest, which each build that uses the key touches (Jinja rewrites
+    none it can load). A file that cannot be removed stays."""
     newest: dict[str, float] = {}
     files: dict[str, list[Path]] = {}
     try:
@@ -80,6 +81,11 @@ def _tidy(folder: Path, key: str) -> None:
                 os.unlink(entry.path)
         except OSError:
             continue
+    if key in files:
+        try:
+            os.utime(max(files[key], key=lambda path: path.stat().st_mtime))
+        except OSError:
+            pass
     others = sorted((k for k in newest if k != key), key=lambda k: newest[k], reverse=True)
     for other in others[KEYS_KEPT - 1:]:
         for path in files[other]:
