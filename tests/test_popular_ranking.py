@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections import Counter
 from types import SimpleNamespace
 
-from popular.ranking import rank
+from popular.ranking import newest_first, rank
 
 
 def column(slug: str, day: int, section: str = "commentary", **extra) -> SimpleNamespace:
@@ -58,3 +59,20 @@ def test_no_data_at_all_is_all_fallback():
     ranking = rank(COLUMNS, Counter(), top_n=2, min_views=1, picks=[COLUMNS[1]], keep=2)
     assert slugs(ranking) == ["b", "f"]
     assert ranking.filled
+
+
+def test_columns_given_newest_first_rank_as_columns_in_any_order():
+    # compute() sorts once and hands every ranking its columns newest first
+    shuffle = random.Random(4)
+    columns = [column(f"c{i:02}", 1 + i % 7) for i in range(40)]
+    views = Counter({f"c{i:02}": shuffle.choice([0, 0, 1, 2, 3, 9]) for i in range(40)})
+    picks = [columns[5], columns[17]]
+    for min_views, keep in ((1, 6), (3, 12), (2, 40)):
+        shuffle.shuffle(columns)
+        plain = rank(columns, views, top_n=keep - 1, min_views=min_views, picks=picks, keep=keep)
+        ordered = rank(newest_first(columns), views, top_n=keep - 1, min_views=min_views, picks=picks,
+                       keep=keep, sorted_newest_first=True)
+        assert [(e.article.slug, e.views, e.source) for e in ordered.entries] == \
+            [(e.article.slug, e.views, e.source) for e in plain.entries]
+        assert (ordered.below_min, ordered.from_picks, ordered.from_latest) == \
+            (plain.below_min, plain.from_picks, plain.from_latest)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
-from popular.urls import column_paths, is_page_path, normalise_path
+from popular.urls import _canonical, column_paths, is_page_path, normalise_path
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -26,6 +28,19 @@ from popular.urls import column_paths, is_page_path, normalise_path
 ])
 def test_normalise_path(raw, expected):
     assert normalise_path(raw) == expected
+
+
+def test_plain_paths_take_the_short_way_to_the_same_answer():
+    # Paths of lowercase names and single slashes skip decoding and resolving; every other
+    # path goes the long way. Both must agree on every path, plain or not.
+    shapes = random.Random(9)
+    alphabet = "ab-_09/" * 4 + "A.%:?#~ "
+    paths = ["columns/alpha/", "/columns/alpha", "/", "alpha", "/a/b/c/", "/columns/index", "a-b_c"]
+    paths += ["".join(shapes.choice(alphabet) for _ in range(shapes.randint(1, 14))) for _ in range(20_000)]
+    for raw in paths:
+        text = raw.strip()
+        if text:
+            assert normalise_path(raw) == _canonical(text), raw
 
 
 def test_site_under_a_sub_path_has_its_prefix_removed():

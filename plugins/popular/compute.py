@@ -14,7 +14,7 @@ from site_build.output_tree import write_if_changed
 from .config import PopularSettings
 from .ingest import BELOW_MIN, Tally, Window, ingest, window_before
 from .picks import PickEntry, editors_picks
-from .ranking import RankedColumn, Ranking, rank
+from .ranking import RankedColumn, Ranking, newest_first, rank
 from .urls import column_paths
 
 UNKNOWN_PATHS_LISTED = 50
@@ -55,17 +55,21 @@ def compute(articles: Sequence[Any], unpublished: Sequence[Any], config: Popular
     picks = editors_picks(articles, pick_entries, reference)
 
     log: list[tuple[str, str]] = []
-    overall = rank(articles, tally.views, config.top_n, config.min_views, picks)
+    # sorted once for every ranking: each takes the latest columns to fill a short list
+    ordered = newest_first(articles)
+    overall = rank(ordered, tally.views, config.top_n, config.min_views, picks, sorted_newest_first=True)
     if overall.filled:
         log.append(("warning", _fallback_message(overall, "", config.top_n)))
     by_section: dict[str, list[RankedColumn]] = {}
     section_rankings: dict[str, Ranking] = {}
     if config.per_section:
-        sections = sorted({getattr(a, "section", "") for a in articles} - {""})
-        for section in sections:
-            members = [a for a in articles if getattr(a, "section", "") == section]
-            ranking = rank(members, tally.views, config.top_n, config.min_views,
-                           [p for p in picks if getattr(p, "section", "") == section])
+        members_of: dict[str, list[Any]] = {}
+        for article in ordered:
+            members_of.setdefault(getattr(article, "section", ""), []).append(article)
+        for section in sorted(members_of.keys() - {""}):
+            ranking = rank(members_of[section], tally.views, config.top_n, config.min_views,
+                           [p for p in picks if getattr(p, "section", "") == section],
+                           sorted_newest_first=True)
             section_rankings[section] = ranking
             by_section[section] = ranking.entries
             if ranking.filled:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -10,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 _INDEX_FILES = ("index.html", "index.htm")
 # Requests for these are never page views (stylesheets, images, feeds, fonts ...).
 _PAGE_EXTENSIONS = ("", ".html", ".htm")
+# A path of lowercase names and single slashes only: nothing to decode, fold or resolve.
+_PLAIN_PATH = re.compile(r"/?(?:[a-z0-9_-]+/)*[a-z0-9_-]*")
 
 
 def normalise_path(raw: str, base_path: str = "") -> str | None:
@@ -22,6 +25,21 @@ def normalise_path(raw: str, base_path: str = "") -> str | None:
     text = raw.strip()
     if not text:
         return None
+    if _PLAIN_PATH.fullmatch(text):
+        # the URLs the site makes itself (a third of the work of ranking at 10,000 columns)
+        text = "/" + text.strip("/")
+    else:
+        text = _canonical(text)
+    if base_path and base_path != "/":
+        base = base_path.rstrip("/").casefold()
+        if text == base:
+            text = "/"
+        elif text.startswith(base + "/"):
+            text = text[len(base):]
+    return text
+
+
+def _canonical(text: str) -> str:
     if "://" in text[:12] or text.startswith("//"):
         text = urlsplit(text if "://" in text[:12] else "http:" + text).path
     else:
@@ -35,14 +53,7 @@ def normalise_path(raw: str, base_path: str = "") -> str | None:
     head, tail = posixpath.split(text)
     if tail in _INDEX_FILES:
         text = head
-    text = text.rstrip("/") or "/"
-    if base_path and base_path != "/":
-        base = base_path.rstrip("/").casefold()
-        if text == base:
-            text = "/"
-        elif text.startswith(base + "/"):
-            text = text[len(base):]
-    return text
+    return text.rstrip("/") or "/"
 
 
 def is_page_path(path: str) -> bool:
