@@ -108,3 +108,22 @@ def test_bad_setting_names_the_option(tmp_path):
     result = build(tmp_path / "out", POPULAR_TOP_N=0)
     assert not result.ok
     assert "POPULAR_TOP_N must be a whole number of at least 1, not 0" in result.errors[0]
+
+
+def test_a_second_build_takes_unchanged_analytics_as_the_first_read_them(tmp_path, content_copy, caplog,
+                                                                         monkeypatch):
+    from content_model import validate
+
+    monkeypatch.setattr(validate, "_SETTLED_NS", 0)  # the copied files count as settled at once
+    analytics = tmp_path / "analytics"
+    shutil.copytree(FIXTURES, analytics)
+    options = {"POPULAR_ANALYTICS_DIR": str(analytics), "CACHE_ROOT": str(tmp_path / "cache")}
+    assert build(tmp_path / "out", content_copy, **options).ok
+    provenance = (tmp_path / "out" / "popular" / "provenance.json").read_text(encoding="utf-8")
+    column = next((content_copy / "columns").rglob("*.md"))
+    column.write_text(column.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="popular"):
+        assert build(tmp_path / "out", content_copy, **options).ok
+    files = len(list(analytics.iterdir()))
+    assert f"{files} of {files} source(s) unchanged since the last build" in caplog.text
+    assert (tmp_path / "out" / "popular" / "provenance.json").read_text(encoding="utf-8") == provenance

@@ -38,6 +38,7 @@ def build_lists(generator) -> None:
     result = compute(
         generator.articles, generator.drafts, config, reference_time(settings), tz, entries,
         settings.get("ARTICLE_URL", "columns/{slug}/"), settings.get("SITEURL", ""),
+        settings.get("CACHE_ROOT"),
     )
     for level, message in result.log_lines:
         getattr(log, level)(message)

@@ -15,6 +15,7 @@ from .config import PopularSettings
 from .ingest import BELOW_MIN, Tally, Window, ingest, window_before
 from .picks import PickEntry, editors_picks
 from .ranking import RankedColumn, Ranking, newest_first, rank
+from .reads import AnalyticsReads
 from .urls import column_paths
 
 UNKNOWN_PATHS_LISTED = 50
@@ -43,7 +44,10 @@ def _fallback_message(ranking: Ranking, where: str, top_n: int) -> str:
 
 def compute(articles: Sequence[Any], unpublished: Sequence[Any], config: PopularSettings,
             reference: dt.datetime, tz: dt.tzinfo, pick_entries: list[PickEntry],
-            article_url: str = "columns/{slug}/", site_url: str = "") -> PopularResult:
+            article_url: str = "columns/{slug}/", site_url: str = "",
+            cache_root: str | None = None) -> PopularResult:
+    """The lists and their provenance; with `cache_root`, analytics files read by the last
+    build as they are now are not read again (reads.py)."""
     window: Window = window_before(reference, config.window_days, tz)
     paths = column_paths(
         ((a.slug, a.url, getattr(a, "aliases", []) or []) for a in articles),
@@ -51,7 +55,10 @@ def compute(articles: Sequence[Any], unpublished: Sequence[Any], config: Popular
         article_url, site_url,
     )
     folder = config.analytics_dir
-    tally = ingest(folder, paths, window, config.input_format) if folder else Tally()
+    reads = AnalyticsReads.for_folder(cache_root, folder, window, config.input_format) if folder else None
+    tally = ingest(folder, paths, window, config.input_format, reads) if folder else Tally()
+    if reads is not None:
+        reads.save()
     picks = editors_picks(articles, pick_entries, reference)
 
     log: list[tuple[str, str]] = []
@@ -87,6 +94,9 @@ def compute(articles: Sequence[Any], unpublished: Sequence[Any], config: Popular
     counted = sum(s.rows_counted for s in tally.sources)
     log.append(("info", f"Most Popular: {len(tally.sources)} source(s), {tally.rows_read} rows read, "
                         f"{counted} counted, window {window.first_day} to {window.last_day}"))
+    if reads is not None and reads.files_read < len(tally.sources):
+        log.append(("info", f"Most Popular: {len(tally.sources) - reads.files_read} of {len(tally.sources)} "
+                            "source(s) unchanged since the last build, their rows taken as it read them"))
 
     provenance = {
         "reference_time": reference.isoformat(),

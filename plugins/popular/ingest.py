@@ -29,8 +29,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .urls import ColumnPaths, is_page_path
+
+if TYPE_CHECKING:
+    from .reads import AnalyticsReads
 
 # reasons a row is not counted (shown in the build log and provenance file)
 MALFORMED = "malformed row"
@@ -213,7 +217,7 @@ def _hour_place(stamp: str, start: float, end: float) -> str:
     return _PARTIAL
 
 
-def read_access_log(lines: Iterable[str], report: SourceReport, credit: _Credit, window: Window) -> None:
+def read_access_log(lines: Iterable[str], report: SourceReport, credit: _Credit | Credits, window: Window) -> None:
     """Combined Log Format: count successful GETs of pages by readers, inside the window.
 
     Built for millions of lines: decisions are cached per (method, status, user agent) and
@@ -315,7 +319,7 @@ def _use_period(report: SourceReport, first: dt.date | None, last: dt.date | Non
 
 
 def read_aggregate(rows: Iterator[list[str]], header: list[str], report: SourceReport,
-                   credit: _Credit, window: Window, path_col: int, views_col: int,
+                   credit: _Credit | Credits, window: Window, path_col: int, views_col: int,
                    period: tuple[dt.date | None, dt.date | None], period_source: str,
                    date_col: int | None = None) -> None:
     """Rows of (path, count[, day]) for Plausible, Umami and GA4."""
@@ -351,7 +355,7 @@ def read_aggregate(rows: Iterator[list[str]], header: list[str], report: SourceR
 
 
 def read_goatcounter(rows: Iterator[list[str]], header: list[str], report: SourceReport,
-                     credit: _Credit, window: Window) -> None:
+                     credit: _Credit | Credits, window: Window) -> None:
     event_col, bot_col, date_col = (_column(header, name) for name in ("event", "bot", "date"))
     report.metric = "pageviews (one row each)"
     report.period = "dated rows"
@@ -436,7 +440,37 @@ def read_source(path: Path, display: str, paths: ColumnPaths, window: Window,
     """Read one file into `tally`; everything that goes wrong is counted in the report."""
     report = SourceReport(display, "unknown")
     tally.sources.append(report)
+    read_file(path, report, _Credit(paths, tally, report), window, forced_format)
+    return report
+
+
+class Credits:
+    """Stands in for the crediting while a file is read: the views and rows of each path as
+    written, summed (crediting is additive), for `credit_to` to credit later, once per path."""
+
+    def __init__(self) -> None:
+        self.by_path: dict[str, list[int]] = {}  # raw path -> [views, rows]
+
+    def add(self, raw: str, views: int, rows: int = 1) -> None:
+        total = self.by_path.get(raw)
+        if total is None:
+            self.by_path[raw] = [views, rows]
+        else:
+            total[0] += views
+            total[1] += rows
+
+
+def credit_to(tally: Tally, report: SourceReport, paths: ColumnPaths, credits: dict[str, list[int]]) -> None:
+    """Credit what `Credits` collected from a file read into `report`, as reading it with
+    `read_source` would have."""
     credit = _Credit(paths, tally, report)
+    for raw, (views, rows) in credits.items():
+        credit.add(raw, views, rows=rows)
+
+
+def read_file(path: Path, report: SourceReport, credit: _Credit | Credits, window: Window,
+              forced_format: str = "auto") -> SourceReport:
+    """Read one file, noting in `report` what was read or skipped and crediting each view."""
     try:
         with _open_text(path) as handle:
             preamble: list[str] = []
@@ -475,7 +509,7 @@ def read_source(path: Path, display: str, paths: ColumnPaths, window: Window,
 
 
 def _read_csv(detected: str, rows: Iterator[list[str]], head: list[str], preamble: list[str],
-              name: str, report: SourceReport, credit: _Credit, window: Window) -> None:
+              name: str, report: SourceReport, credit: _Credit | Credits, window: Window) -> None:
     if detected == "goatcounter":
         read_goatcounter(rows, head, report, credit, window)
         return
@@ -516,9 +550,20 @@ def analytics_files(folder: Path) -> list[Path]:
     )
 
 
-def ingest(folder: Path, paths: ColumnPaths, window: Window, forced_format: str = "auto") -> Tally:
+def ingest(folder: Path, paths: ColumnPaths, window: Window, forced_format: str = "auto",
+           reads: AnalyticsReads | None = None) -> Tally:
+    """Every file of `folder` credited to the columns of `paths`. With `reads` (popular/reads.py,
+    for this folder, window and format), a file read by the last build as it is now is not
+    read again: what it read to is credited to these columns."""
+    if reads is not None and (reads.folder != folder or reads.window != window or reads.forced_format != forced_format):
+        raise ValueError("the kept readings are of another folder, window or format")
     tally = Tally()
     for path in analytics_files(folder):
         display = f"{folder.parent.name}/{folder.name}/{path.relative_to(folder).as_posix()}"
-        read_source(path, display, paths, window, tally, forced_format)
+        if reads is None:
+            read_source(path, display, paths, window, tally, forced_format)
+            continue
+        report, credits = reads.read(path, display)
+        tally.sources.append(report)
+        credit_to(tally, report, paths, credits)
     return tally
