@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from conftest import ROOT, build
 from pelican.generators import ArticlesGenerator
 from speedups.generator import LinearArticlesGenerator
@@ -93,6 +94,51 @@ def test_frozen_urls_equal_stock_urls_and_keep_the_class_name():
     assert isinstance(article, Article) and isinstance(page, Page)
     article.slug = "renamed"  # after the freeze a URL no longer changes: computed once per build
     assert article.url == "columns/a-column/"
+
+
+def test_frozen_urls_of_every_kind_equal_stock_urls():
+    # url and save_as are worked out together from one url_format: translations, overrides,
+    # a pattern that fails only for one of them, and a class with its own URL method
+    from pelican.contents import Article, Page
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.urlwrappers import Category
+    from speedups.urls import _RemembersUrls, freeze_urls
+
+    settings = {**DEFAULT_CONFIG, "DEFAULT_LANG": "en", "ARTICLE_URL": "{date:%Y}/{slug}/",
+                "ARTICLE_SAVE_AS": "{date:%Y}/{slug}/index.html", "ARTICLE_LANG_URL": "{lang}/{slug}/",
+                "ARTICLE_LANG_SAVE_AS": "{lang}/{slug}/{category}.html"}
+    when = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+
+    def made(kind: type = Article, **meta) -> Article:
+        return kind("<p>x</p>", {"title": "A", "date": when, "category": Category("Opinion", settings), **meta},
+                    settings=settings)
+
+    class OwnUrl(Article):
+        def get_url_setting(self, key: str) -> str:
+            return "own/" + super().get_url_setting(key)
+
+    class RememberingOwnUrl(_RemembersUrls, OwnUrl):
+        pass
+
+    metas = [{"slug": "plain"}, {"slug": "tr", "lang": "ka"}, {"slug": "moved", "url": "else/", "save_as": "x.html"},
+             {"slug": "half", "save_as": "kept/half.html"}]
+    items = [made(**meta) for meta in metas] + [made(slug="unfinished", status="draft")]
+    items += [Page("<p>z</p>", {"title": "About", "slug": slug, "status": status}, settings=settings)
+              for slug, status in (("about", "published"), ("soon", "draft"))]
+    expected = [(item.url, item.save_as) for item in items]
+    assert len(set(expected)) == len(expected)
+    broken_settings = {**settings, "ARTICLE_SAVE_AS": "{no_such_field}/index.html"}
+    broken = Article("<p>x</p>", {"title": "B", "slug": "broken", "date": when}, settings=broken_settings)
+    expected_broken = broken.url
+    assert freeze_urls([SimpleNamespace(articles=[*items[:-2], broken], pages=items[-2:])]) == len(items) + 1
+    assert [(item.url, item.save_as) for item in items] == expected
+    assert broken.url == expected_broken
+    with pytest.raises(KeyError, match="no_such_field"):
+        broken.save_as  # noqa: B018 (fails when read, as Pelican's does)
+    own = made(OwnUrl, slug="own")
+    remembering = made(RememberingOwnUrl, slug="own")
+    expected_own = ("own/2025/own/", "own/2025/own/index.html")
+    assert (remembering.url, remembering.save_as) == (own.url, own.save_as) == expected_own
 
 
 def test_stock_generators_are_swapped_for_the_fast_ones():
