@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -155,6 +157,31 @@ def test_the_view_is_the_same_whatever_order_and_differs_with_any_input_ranking_
                     rows[:1]):
         assert ahead.view_digest(changed, settings) != digest
     assert ahead.view_digest(rows, read_related_settings({"RELATED_COUNT": 1})) != digest
+    # equal rows digest the same however their strings were made (interned or not, one object
+    # or two): the child's rows come from validation, the build's from Pelican's articles
+    fresh = [tuple("".join(list(v)) if isinstance(v, str) else v for v in row) for row in rows]
+    interned = [tuple(sys.intern(v) if isinstance(v, str) else v for v in row) for row in rows]
+    assert ahead.view_digest(fresh, settings) == ahead.view_digest(interned, settings) == digest
+
+
+def test_the_builds_own_process_needs_no_numpy_when_it_takes_the_childs_lists(tmp_path):
+    # numpy (and the ranker) are imported by the child that ranks, not by the build
+    script = (
+        "import sys, datetime as dt\n"
+        "from site_build import build_site\n"
+        "from related import ahead\n"
+        "taken = []\n"
+        "real = ahead.RankingAhead.take\n"
+        "ahead.RankingAhead.take = lambda self, view: taken.append(real(self, view)) or taken[-1]\n"
+        f"result = build_site({str(ROOT / 'pelicanconf.py')!r}, {{'OUTPUT_PATH': {str(tmp_path / 'out')!r},\n"
+        f"    'CACHE_ROOT': {str(tmp_path / 'cache')!r},\n"
+        "    'BUILD_TIME': dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)})\n"
+        "print(result.ok, [lists is not None for lists in taken], 'numpy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[-2] == "True [True] False"
 
 
 class _OsWithoutFork:

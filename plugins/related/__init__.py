@@ -23,8 +23,6 @@ from site_build.session import session_of
 
 from .ahead import article_view_rows, start_ranking, view_digest
 from .items import article_text, excerpt, item_from_article
-from .parallel import related_id_lists
-from .ranker import RelatedIndex
 from .settings import read_settings
 
 logger = logging.getLogger(__name__)
@@ -105,6 +103,9 @@ def _attach_related(generators) -> None:
         items = [item_from_article(article, with_text=False) for article in articles]
         lists = _lists_ranked_ahead(generator, articles, items)
         if lists is None:  # no child, or it ranked something else than these articles
+            from .parallel import related_id_lists  # (with numpy: only when ranking here)
+            from .ranker import RelatedIndex
+
             index = RelatedIndex(items, read_settings(generator.settings),
                                  text_of=lambda item, by_slug=by_slug: article_text(by_slug[item.id]))
             lists = related_id_lists(index, [article.slug for article in articles])

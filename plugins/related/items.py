@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from content_model.stored_html import StoredHtml, html_text, unedited_source
 from content_model.text import cut_at_word, html_to_text
 
-from .ranker import Item
+from .model import Item
 
 _TAG = re.compile(r"<[^>]+>")
 

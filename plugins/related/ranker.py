@@ -17,7 +17,6 @@ Every float is computed in the same order with or without the cache, so the card
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,6 +28,7 @@ import numpy as np
 
 from .cache import LazyTexts, cached_term_rows
 from .candidates import PostingArrays, candidate_arrays, posting_arrays
+from .model import Item, Tuning
 from .scoring import Entry as _Entry  # (score, position, (tags, text, section, author), decay, days apart)
 from .scoring import SignalArrays, scored, signal_arrays
 from .settings import SIGNALS, RelatedSettings
@@ -38,22 +38,6 @@ from .vectors import TextIndex, index_weights, weigh_rows
 
 _DAY = 86400.0
 _QUERIES_PER_BATCH = 1024  # queries whose candidates are found at once (bounds the arrays)
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """Anything that can be shown as a related card: a column, later a story page."""
-
-    id: str
-    title: str
-    section: str
-    tags: tuple[str, ...]
-    authors: tuple[str, ...]
-    text: str
-    date: dt.datetime
-    url: str = ""
-    kind: str = "column"
-    related: tuple[str, ...] = ()  # explicit picks, in the editor's order
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +70,6 @@ class Pick:
     item: Item
     reason: str
     candidate: Candidate | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Tuning:
-    """Index sizes: the trade between exactness and speed (see the module docstring)."""
-
-    terms_per_item: int = 8  # terms a query looks up
-    terms_indexed: int = 32  # terms an item is findable by (its postings entries)
-    postings_cap: int = 16
-    shortlist: int = 8
-    max_df_ratio: float = 0.5  # terms in more than this share of a large corpus are noise
 
 
 @dataclass(slots=True)
