@@ -11,10 +11,12 @@ import pytest
 from output_writer.freshness import earliest_after, next_midnight, pick_expiry
 from output_writer.render import RenderJob, render_all
 from output_writer.settings import OutputWriterSettings
+from site_build import driver, output_tree
 from site_build.fingerprint import BuildManifest, _stable, input_roots, is_up_to_date
 from site_build.output_tree import (
     apply_to_output,
     link_if_changed,
+    list_ahead,
     previous_file_for,
     staging_dir_for,
     write_if_changed,
@@ -396,3 +398,60 @@ def test_a_page_written_in_place_gets_the_mode_a_replaced_page_gets(tmp_path):
         os.umask(previous)
     modes = {name: (staging / name).stat().st_mode & 0o777 for name in ("new.html", "old.html")}
     assert modes == {"new.html": 0o664, "old.html": 0o664}
+
+
+def _output_with_stale_files(tmp_path: Path) -> tuple[Path, Path]:
+    final = tmp_path / "out"
+    for relative, data in (("columns/same.html", b"same"), ("gone/x/index.html", b"no longer produced"),
+                           ("gone/y/index.html", b"removed meanwhile"), ("deep/a/b/c.html", b"stale")):
+        (final / relative).parent.mkdir(parents=True, exist_ok=True)
+        (final / relative).write_bytes(data)
+    staging = staging_dir_for(final)
+    staging.mkdir()
+    return final, staging
+
+
+def test_the_output_listed_ahead_is_applied_as_the_output_walked(tmp_path, monkeypatch):
+    # the build's process lists the previous output in a child meanwhile, not at the end
+    final, staging = _output_with_stale_files(tmp_path)
+    listing = list_ahead(final)
+    assert listing is not None
+    write_if_changed(staging / "columns" / "same.html", b"same")
+    write_if_changed(staging / "gone" / "x" / "new.html", b"a new file where all else went")
+    (final / "gone" / "y" / "index.html").unlink()  # between the listing and the apply
+    walked = []
+    real_walk = os.walk
+    monkeypatch.setattr(os, "walk", lambda top, **kw: walked.append(str(top)) or real_walk(top, **kw))
+    count = apply_to_output(staging, final, listing)
+    assert str(final) not in walked  # the listing stood in for the walk
+    assert (count.kept, count.written, count.removed) == (1, 1, 2)
+    assert sorted(str(p.relative_to(final)) for p in final.rglob("*")) == [
+        "columns", "columns/same.html", "gone", "gone/x", "gone/x/new.html"]
+
+
+def test_a_listing_that_failed_leaves_the_walk_to_the_apply(tmp_path, monkeypatch):
+    final, staging = _output_with_stale_files(tmp_path)
+    monkeypatch.setattr(output_tree, "_listing", lambda root: 1 / 0)  # the child fails
+    listing = list_ahead(final)
+    write_if_changed(staging / "columns" / "same.html", b"same")
+    count = apply_to_output(staging, final, listing)
+    assert (count.kept, count.written, count.removed) == (1, 0, 3)
+    assert sorted(str(p.relative_to(final)) for p in final.rglob("*")) == ["columns", "columns/same.html"]
+    assert listing.done
+
+
+def test_a_build_applies_the_listing_of_its_output_and_a_failed_one_stops_it(tmp_path, monkeypatch):
+    from conftest import ROOT, build
+
+    assert build(tmp_path / "out", CACHE_ROOT=str(tmp_path / "cache")).ok
+    (tmp_path / "out" / "stray" / "old").mkdir(parents=True)
+    (tmp_path / "out" / "stray" / "old" / "index.html").write_bytes(b"no longer produced")
+    started: list = []
+    real_list_ahead = output_tree.list_ahead
+    monkeypatch.setattr(driver, "list_ahead", lambda final: started.append(real_list_ahead(final)) or started[-1])
+    options = {"OUTPUT_PATH": str(tmp_path / "out"), "BUILD_TIME": NOW, "CACHE_ROOT": str(tmp_path / "cache")}
+    result = driver.build_site(ROOT / "pelicanconf.py", options, force=True)
+    assert result.ok and result.files_removed == 1 and not (tmp_path / "out" / "stray").exists()
+    assert len(started) == 1 and started[0].done
+    broken = driver.build_site(ROOT / "pelicanconf.py", {**options, "TIMEZONE": "Nowhere/Void"}, force=True)
+    assert not broken.ok and len(started) == 2 and started[1].done  # stopped and reaped

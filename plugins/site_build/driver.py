@@ -29,7 +29,7 @@ from .fingerprint import (
 )
 from .logs import ErrorRecords, reset_pelican_log_dedup
 from .memory import collector_paused, forget_pelican_memos
-from .output_tree import apply_to_output, staging_dir_for
+from .output_tree import apply_to_output, list_ahead, staging_dir_for
 from .quick import save_pointer
 from .result import BuildResult
 from .session import SESSION_SETTING, BuildSession
@@ -84,46 +84,51 @@ def build_site(settings_file: str | Path, overrides: dict | None = None, *,
     staging = staging_dir_for(final)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    session = BuildSession(progress_line=progress, input_roots=tuple(roots), remembered=remembered)
-    settings = read_settings(str(settings_file), override={
-        **overrides, "OUTPUT_PATH": str(staging), SESSION_SETTING: session})
-
-    counter = ErrorRecords()
-    pelican_logger = logging.getLogger("pelican")
-    pelican_logger.addHandler(counter)
-    errors: list[str] = []
-    clock = StageClock()
-    run_started = time.perf_counter()
-    session.progress("reading and validating content")
+    listing = list_ahead(final)  # the previous output, listed meanwhile for apply_to_output
     try:
-        with timed_signals(clock), collector_paused():
-            Pelican(settings).run()
-    except ContentErrors as exc:
-        errors = [exc.report()]
-    except Exception as exc:
-        errors = [f"build failed: {type(exc).__name__}: {exc}"]
-    finally:
-        pelican_logger.removeHandler(counter)
-        forget_pelican_memos()
-        session.end()  # e.g. stops a helper process a failed build never waited for
-    if counter.messages and not errors:
-        errors = [f"build failed: Pelican reported {len(counter.messages)} error(s):", *counter.messages]
-    if errors:
-        shutil.rmtree(staging, ignore_errors=True)
-        return BuildResult(False, final, time.perf_counter() - started, errors)
+        session = BuildSession(progress_line=progress, input_roots=tuple(roots), remembered=remembered)
+        settings = read_settings(str(settings_file), override={
+            **overrides, "OUTPUT_PATH": str(staging), SESSION_SETTING: session})
 
-    stages = clock.phases(run_started, time.perf_counter())
-    stages["fingerprint"] = fingerprint_seconds
-    apply_started = time.perf_counter()
-    forget_manifest(manifest_file)  # a crash while applying must not leave a valid-looking manifest
-    count = apply_to_output(staging, final)
-    stages["apply to output"] = time.perf_counter() - apply_started
-    session.progress(f"{count.written} files new or changed, {count.kept} unchanged, "
-                     f"{count.removed} removed")
-    earliest = session.earliest_change()
-    remember(final.stat().st_ino, earliest[0] if earliest else None, count.written + count.kept)
-    if earliest:
-        session.progress(f"output valid until {earliest[0].isoformat()} ({earliest[1]})")
-    return BuildResult(True, final, time.perf_counter() - started, stages=stages,
-                       files_written=count.written, files_kept=count.kept, files_removed=count.removed,
-                       pages_rendered=session.pages_rendered, pages_kept=session.pages_skipped)
+        counter = ErrorRecords()
+        pelican_logger = logging.getLogger("pelican")
+        pelican_logger.addHandler(counter)
+        errors: list[str] = []
+        clock = StageClock()
+        run_started = time.perf_counter()
+        session.progress("reading and validating content")
+        try:
+            with timed_signals(clock), collector_paused():
+                Pelican(settings).run()
+        except ContentErrors as exc:
+            errors = [exc.report()]
+        except Exception as exc:
+            errors = [f"build failed: {type(exc).__name__}: {exc}"]
+        finally:
+            pelican_logger.removeHandler(counter)
+            forget_pelican_memos()
+            session.end()  # e.g. stops a helper process a failed build never waited for
+        if counter.messages and not errors:
+            errors = [f"build failed: Pelican reported {len(counter.messages)} error(s):", *counter.messages]
+        if errors:
+            shutil.rmtree(staging, ignore_errors=True)
+            return BuildResult(False, final, time.perf_counter() - started, errors)
+
+        stages = clock.phases(run_started, time.perf_counter())
+        stages["fingerprint"] = fingerprint_seconds
+        apply_started = time.perf_counter()
+        forget_manifest(manifest_file)  # a crash while applying must not leave a valid-looking manifest
+        count = apply_to_output(staging, final, listing)
+        stages["apply to output"] = time.perf_counter() - apply_started
+        session.progress(f"{count.written} files new or changed, {count.kept} unchanged, "
+                         f"{count.removed} removed")
+        earliest = session.earliest_change()
+        remember(final.stat().st_ino, earliest[0] if earliest else None, count.written + count.kept)
+        if earliest:
+            session.progress(f"output valid until {earliest[0].isoformat()} ({earliest[1]})")
+        return BuildResult(True, final, time.perf_counter() - started, stages=stages,
+                           files_written=count.written, files_kept=count.kept, files_removed=count.removed,
+                           pages_rendered=session.pages_rendered, pages_kept=session.pages_skipped)
+    finally:
+        if listing is not None:
+            listing.abandon()  # (once taken, nothing to stop)
