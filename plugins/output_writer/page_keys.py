@@ -98,11 +98,8 @@ def _wrapper_state(wrapper: URLWrapper, state: dict[str, Any]) -> dict[str, Any]
     return state
 
 
-def _same_value(field: Any, entry: Any) -> bool:
-    """Whether an article's field and its metadata entry are one value: the same object, or
-    equal numbers or strings of one type (an article taken back from the memo of articles as
-    read, speedups/articles_as_read.py, has two equal ints where the reader's has one)."""
-    return field is entry or (type(field) is type(entry) and type(entry) in (int, str, bool) and field == entry)
+_EQUAL_KINDS = (int, str, bool)
+_ABSENT = object()
 
 
 def _metadata_split(state: dict[str, Any]) -> dict[str, Any]:
@@ -114,14 +111,42 @@ def _metadata_split(state: dict[str, Any]) -> dict[str, Any]:
     if type(metadata) is not dict:
         return state
     same, other = [], {}
+    missing = _ABSENT
     for name, value in metadata.items():
-        if name in state and _same_value(state[name], value):
+        field = state.get(name, missing)
+        # one value: the same object, or equal numbers or strings of one type (an article taken
+        # back from the memo of articles as read, speedups/articles_as_read.py, has two equal
+        # ints where the reader's has one)
+        if field is value or (field is not missing and type(field) is type(value)
+                              and type(value) in _EQUAL_KINDS and field == value):
             same.append(name)
         else:
             other[name] = value
     split = {k: v for k, v in state.items() if k != "metadata"}
     split["metadata\0split"] = (tuple(same), other)
     return split
+
+
+_AS_IT_PICKLES, _ARTICLE, _FIELDS = "as it pickles", "article", "fields"
+_KINDS: dict[type, str] = {}  # how `_KeyPickler` pickles an object of each type (`_kind_of`)
+
+
+def _kind_of(cls: type) -> str:
+    """Decided once per type: ~47 objects per article reach `reducer_override`."""
+    if cls in _SAVED_AS_NAMES:  # the reduce functions below, classes...: the common case
+        return _AS_IT_PICKLES
+    if issubclass(cls, Content):
+        return _ARTICLE
+    if issubclass(cls, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType,
+                        types.MethodType)):
+        # a bound method pickles as getattr(its object, name): the object is hashed in turn
+        return _AS_IT_PICKLES
+    if issubclass(cls, _VALUE_TYPES):
+        # pickled as it pickles itself: a datetime subclass (Pelican's SafeDatetime) has an
+        # empty __dict__, and a dict subclass its items elsewhere, so their fields would say
+        # nothing (every date hashed the same)
+        return _AS_IT_PICKLES
+    return _FIELDS  # by its fields (those in its __dict__; without one, as it pickles)
 
 
 class _KeyPickler(pickle.Pickler):
@@ -145,21 +170,24 @@ class _KeyPickler(pickle.Pickler):
         self.dump(value)
         return self._buffer.getvalue()
 
+    def reset(self) -> None:
+        """Ready for another value (a pickler costs more to make than to reuse)."""
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._top = None
+        self.articles = []
+
     def reducer_override(self, obj: Any) -> Any:
-        if type(obj) in _SAVED_AS_NAMES:  # the reduce functions below, classes...: the common case
+        kind = _KINDS.get(type(obj))
+        if kind is None:
+            kind = _KINDS[type(obj)] = _kind_of(type(obj))
+        if kind is _AS_IT_PICKLES:
             return NotImplemented
-        if isinstance(obj, Content):
+        if kind is _ARTICLE:
             self.articles.append(obj)
             return _article, (type(obj).__qualname__, str(obj.source_path))
-        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType,
-                            types.MethodType)):
-            # a bound method pickles as getattr(its object, name): the object is hashed in turn
-            return NotImplemented
         state = getattr(obj, "__dict__", None)
-        if state is None or isinstance(obj, _VALUE_TYPES):
-            # pickled as it pickles itself: a datetime subclass (Pelican's SafeDatetime) has an
-            # empty __dict__, and a dict subclass its items elsewhere, so their fields would
-            # say nothing (every date hashed the same)
+        if state is None:
             return NotImplemented
         if obj is not self._top and self._hasher.can_hash_apart(obj):
             # Hashed once and referred to by digest: tags, authors, sections... are shared by
@@ -186,6 +214,7 @@ class ValueHasher:
         self._uses: dict[tuple[int, str, str | int | None], bytes] = {}
         self._keep: list[Any] = []  # memo keys are ids: keep the objects alive
         self._in_progress: set[int] = set()
+        self._picklers: list[_KeyPickler] = []
         # page_key's per-build lookups: each template's variables split by how they are read,
         # and which names a kind of page hashes itself (see `page_key`)
         self.plans: dict[int, Any] = {}
@@ -200,11 +229,17 @@ class ValueHasher:
         return id(value) not in self._in_progress
 
     def _pickled(self, value: Any) -> tuple[bytes, list[Content]]:
-        pickler = _KeyPickler(self)
+        # one pickler per depth of nesting (a value met while pickling another is pickled apart)
+        depth = len(self._in_progress)
+        if depth == len(self._picklers):
+            self._picklers.append(_KeyPickler(self))
+        pickler = self._picklers[depth]
+        pickler.reset()
         self._in_progress.add(id(value))
         try:
             data = pickler.dump_bytes(value)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            self._picklers[depth] = _KeyPickler(self)  # a fresh one after a failure, to be sure
             raise Unkeyable(f"{type(value).__qualname__}: {exc}") from exc
         finally:
             self._in_progress.discard(id(value))
