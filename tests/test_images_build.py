@@ -131,3 +131,45 @@ def test_every_bad_image_is_a_content_error_with_file_and_line(content_copy, tmp
     line = _line(author, "avatar:")
     assert f"content/authors/giorgi-beridze.yml:{line}: avatar: file 'images/avatars/missing.jpg' not found" in report
     assert "Traceback" not in report and "5 content problems" in report
+
+
+def _tree(output: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(output)): p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()}
+
+
+def test_derivatives_written_by_a_child_meanwhile_equal_those_written_at_the_end(content_copy, tmp_path, monkeypatch):
+    # the derivatives are linked in a child started once the static files are known
+    import images
+    from images import pipeline
+
+    started, taken = [], []
+    real_start, real_write = pipeline.start_writing_into_output, images.write_into_output
+    monkeypatch.setattr(images, "start_writing_into_output",
+                        lambda *args: started.append(real_start(*args)) or started[-1])
+    monkeypatch.setattr(images, "write_into_output",
+                        lambda manifest, output, done=None: taken.append(len(done or {})) or real_write(
+                            manifest, output, done))
+    cache = {"CACHE_ROOT": str(tmp_path / "cache"), "IMAGE_CACHE_DIR": str(tmp_path / "images")}
+    assert build(tmp_path / "ahead", content_copy, **cache).ok
+    assert len(started) == 1 and started[0][0].done and taken[0] == len(started[0][1]) > 50
+    monkeypatch.setattr(images, "start_writing_into_output", lambda *args: None)
+    assert build(tmp_path / "at-end", content_copy, **cache).ok
+    assert _tree(tmp_path / "ahead") == _tree(tmp_path / "at-end")
+    # a child that fails leaves every file to the end
+    monkeypatch.setattr(images, "start_writing_into_output",
+                        lambda manifest, output, leave_out: (pipeline.start_in_fork(lambda: 1 / 0), {}))
+    assert build(tmp_path / "failed", content_copy, **cache).ok
+    assert _tree(tmp_path / "failed") == _tree(tmp_path / "at-end")
+
+
+def test_a_static_file_at_a_derivatives_path_is_never_written_through_the_cache(content_copy, tmp_path):
+    cache = {"CACHE_ROOT": str(tmp_path / "cache"), "IMAGE_CACHE_DIR": str(tmp_path / "images")}
+    assert build(tmp_path / "first", content_copy, **cache).ok
+    derived = sorted((tmp_path / "first" / "images" / "derived").glob("*.webp"))[0]
+    cached = {p: p.read_bytes() for p in (tmp_path / "images").rglob("*") if p.is_file()}
+    clash = content_copy / "images" / "derived" / derived.name
+    clash.parent.mkdir(parents=True)
+    clash.write_bytes(b"an editor's file of that name")
+    assert build(tmp_path / "out", content_copy, **cache).ok
+    assert (tmp_path / "out" / "images" / "derived" / derived.name).read_bytes() == b"an editor's file of that name"
+    assert {p: p.read_bytes() for p in (tmp_path / "images").rglob("*") if p.is_file()} == cached

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from content_model.errors import ContentError
+from site_build.forks import ForkedWork, start_in_fork
 from site_build.output_tree import link_all_if_changed
 
 from .cards import CardJob, FontSet, SocialCardSpec, initials_key, run_card_job
@@ -381,12 +382,27 @@ def social_spec(column: ColumnInput, author_by_id: dict[str, AuthorInput], sourc
                           width, height, settings.quality_for("jpeg"), str(settings.font_dir))
 
 
-def write_into_output(manifest: ImageManifest, output_dir: Path) -> int:
-    """Put every derivative the pages use into the output folder (hard link when possible).
+def write_into_output(manifest: ImageManifest, output_dir: Path, done: dict[str, str] | None = None) -> int:
+    """Put every derivative the pages use into the output folder (hard link when possible);
+    the number of files made. `done` (output path -> cached file) are already there.
 
     A derivative the previous output already holds is kept there (see `link_all_if_changed`)."""
     root = os.fspath(output_dir)
-    return link_all_if_changed((cached, os.path.join(root, rel)) for rel, cached in manifest.files.items())
+    done = done or {}
+    return link_all_if_changed((cached, os.path.join(root, rel)) for rel, cached in manifest.files.items()
+                               if done.get(rel) != cached)
+
+
+def start_writing_into_output(manifest: ImageManifest, output_dir: Path, leave_out: set[str]
+                              ) -> tuple[ForkedWork, dict[str, str]] | None:
+    """`write_into_output` in a forked child meanwhile, for the files not in `leave_out` (paths
+    something else will write, which must never be written through a link into the cache);
+    (the child, the files it writes), or None when no child can be started."""
+    files = {rel: cached for rel, cached in manifest.files.items() if rel not in leave_out}
+    root = os.fspath(output_dir)
+    child = start_in_fork(lambda: link_all_if_changed((cached, os.path.join(root, rel))
+                                                      for rel, cached in files.items()))
+    return (child, files) if child is not None else None
 
 
 def add_story_cards(manifest: ImageManifest, stories: list[ColumnInput], content_dir: Path,
