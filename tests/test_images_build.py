@@ -173,3 +173,40 @@ def test_a_static_file_at_a_derivatives_path_is_never_written_through_the_cache(
     assert build(tmp_path / "out", content_copy, **cache).ok
     assert (tmp_path / "out" / "images" / "derived" / derived.name).read_bytes() == b"an editor's file of that name"
     assert {p: p.read_bytes() for p in (tmp_path / "images").rglob("*") if p.is_file()} == cached
+
+
+def test_attached_files_still_move_next_to_their_column(content_copy, tmp_path, monkeypatch):
+    # listing the static files' places for the child must not fix them where they are
+    import images
+
+    (content_copy / "images" / "handout.pdf").write_bytes(b"%PDF-1.4 handout")
+    column = next((content_copy / "columns").rglob("*.md"))
+    column.write_text(column.read_text(encoding="utf-8") + "\n\n[The handout]({attach}../../images/handout.pdf)\n",
+                      encoding="utf-8")
+    cache = {"CACHE_ROOT": str(tmp_path / "cache"), "IMAGE_CACHE_DIR": str(tmp_path / "images")}
+    assert build(tmp_path / "ahead", content_copy, **cache).ok
+    moved = sorted((tmp_path / "ahead" / "columns").glob("*/handout.pdf"))
+    assert len(moved) == 1 and not (tmp_path / "ahead" / "images" / "handout.pdf").exists()
+    monkeypatch.setattr(images, "write_ahead", lambda generator: None)
+    assert build(tmp_path / "at-end", content_copy, **cache).ok
+    assert _tree(tmp_path / "ahead") == _tree(tmp_path / "at-end")
+
+
+def test_no_child_where_an_attached_file_could_land_among_the_derivatives():
+    from types import SimpleNamespace
+
+    from images import _attach_may_reach
+
+    ours = {"PATH": "/site/content", "ARTICLE_SAVE_AS": "columns/{slug}/index.html",
+            "PAGE_SAVE_AS": "{slug}/index.html", "ARTICLE_LANG_SAVE_AS": "{slug}-{lang}.html",
+            "PAGE_LANG_SAVE_AS": "{slug}-{lang}.html", "DRAFT_SAVE_AS": ""}
+    static = SimpleNamespace(staticfiles=[SimpleNamespace(source_path="/site/content/images/a.jpg")],
+                             context={"pages": []})
+    assert not _attach_may_reach(ours, static, "images/derived")
+    for changed in ({"ARTICLE_SAVE_AS": "images/{slug}/index.html"},  # a column's folder could be it
+                    {"ARTICLE_LANG_SAVE_AS": "images/derived/{slug}.html"},
+                    {"EXTRA_PATH_METADATA": {"pages/x.md": {"save_as": "anywhere.html"}}}):
+        assert _attach_may_reach({**ours, **changed}, static, "images/derived"), changed
+    below_a_column = SimpleNamespace(staticfiles=[SimpleNamespace(source_path="/site/content/columns/derived/x.pdf")],
+                                     context={})
+    assert _attach_may_reach(ours, below_a_column, "images/derived")

@@ -99,7 +99,7 @@ def test_damaged_memo_or_entry_costs_a_reading(folder, tmp_path, caplog):
     reads = AnalyticsReads.for_folder(str(tmp_path / "cache"), folder, WINDOW)
     name = "data/analytics/access.log"
     stamp, state, _credits = reads._kept[name]
-    reads._kept[name] = (stamp, state, {"/columns/alpha/": "many"})  # not [views, rows]
+    reads._kept[name] = (stamp, state, {"/columns/alpha/": ["7", 1]})  # views not a number
     umami = "data/analytics/umami-pages-20261113-20261119.csv"
     reads._kept[umami] = (reads._kept[umami][0], ("not", "a report"), {})
     tally = ing.ingest(folder, _paths(), WINDOW, reads=reads)

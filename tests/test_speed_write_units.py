@@ -15,6 +15,7 @@ from site_build import driver, output_tree
 from site_build.fingerprint import BuildManifest, _stable, input_roots, is_up_to_date
 from site_build.output_tree import (
     apply_to_output,
+    link_all_if_changed,
     link_if_changed,
     list_ahead,
     previous_file_for,
@@ -455,3 +456,30 @@ def test_a_build_applies_the_listing_of_its_output_and_a_failed_one_stops_it(tmp
     assert len(started) == 1 and started[0].done
     broken = driver.build_site(ROOT / "pelicanconf.py", {**options, "TIMEZONE": "Nowhere/Void"}, force=True)
     assert not broken.ok and len(started) == 2 and started[1].done  # stopped and reaped
+
+
+def test_a_copy_stopped_halfway_leaves_no_file_behind(tmp_path, monkeypatch):
+    # on another file system derivatives are copied: a copy that stops (disk full, a child
+    # killed) must leave nothing a later pass would take for the whole file
+    import errno
+    import shutil
+
+    source = tmp_path / "cache.webp"
+    source.write_bytes(b"x" * 10_000)
+    target = tmp_path / "out" / "images" / "d.webp"
+
+    def cross_device(*_args):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    def disk_full(src, dst):
+        Path(dst).write_bytes(Path(src).read_bytes()[:4096])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    with monkeypatch.context() as patch:
+        patch.setattr(shutil, "copyfile", disk_full)
+        with pytest.raises(OSError):
+            link_all_if_changed([(source, target)])
+    assert not target.exists() and list(target.parent.iterdir()) == []
+    assert link_all_if_changed([(source, target)]) == 1
+    assert target.read_bytes() == source.read_bytes()

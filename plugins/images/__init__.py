@@ -24,7 +24,9 @@ from pathlib import Path
 
 from content_model import content_validation
 from content_model.catalog import display_path, load_yaml_file
+from content_model.validate import MODELS
 from pelican import signals
+from pelican.contents import Content
 from site_build.session import session_of
 
 from .config import read_image_settings
@@ -159,13 +161,63 @@ def write_ahead(generator) -> None:
     `write_images` (Pelican copies into an existing file, which would write through a link)."""
     settings = generator.settings
     manifest, session = _manifest(settings), session_of(settings)
-    if manifest is None or session is None or not manifest.files:
+    if (manifest is None or session is None or not manifest.files
+            or _attach_may_reach(settings, generator, read_image_settings(settings).output_dir)):
         return
-    static = {posixpath.normpath(str(sc.save_as).replace(os.sep, "/")) for sc in generator.staticfiles}
+    # (Pelican's own getter: reading `Static.save_as` marks the file's place as referenced,
+    # and an {attach} link could then no longer move it next to its column)
+    static = {posixpath.normpath(str(Content.save_as.fget(sc)).replace(os.sep, "/"))
+              for sc in generator.staticfiles}
     started = start_writing_into_output(manifest, Path(settings["OUTPUT_PATH"]), static)
     if started is not None:
         settings[AHEAD_KEY] = started
         session.at_end(started[0].abandon)
+
+
+_DOCUMENT_SAVE_AS = ("ARTICLE_SAVE_AS", "ARTICLE_LANG_SAVE_AS", "DRAFT_SAVE_AS", "DRAFT_LANG_SAVE_AS",
+                     "PAGE_SAVE_AS", "PAGE_LANG_SAVE_AS", "DRAFT_PAGE_SAVE_AS", "DRAFT_PAGE_LANG_SAVE_AS")
+
+
+def _attach_may_reach(settings: dict, generator, folder: str) -> bool:
+    """Whether an {attach} link could move a static file to a path inside `folder` (the
+    derivatives'), where the file would be copied when Pelican writes the static files, later.
+
+    Pelican moves an attached file into the output folder of the document linking it, below
+    it only if the file lies below the document's source. So: no static file may lie in a
+    folder of documents, and no document's output folder may be `folder` or inside it, going
+    by the fixed start of each URL pattern (and by each page where the pages' pattern could
+    reach it: a handful). A custom save_as for one document (EXTRA_PATH_METADATA) counts as
+    reaching it."""
+    content = os.path.normpath(settings["PATH"])
+    documents = tuple(os.path.join(content, name) + os.sep for name in MODELS)
+    if any(os.path.normpath(os.path.join(content, sc.source_path)).startswith(documents)
+           for sc in generator.staticfiles):
+        return True
+    extra = settings.get("EXTRA_PATH_METADATA") or {}
+    if any(isinstance(meta, dict) and "save_as" in meta for meta in extra.values()):
+        return True
+    inside = folder.strip("/") + "/"
+
+    def may_land_inside(pattern: str) -> bool:
+        folder_pattern = os.path.dirname(pattern)
+        if "{" not in folder_pattern:  # one folder for every document of the kind
+            return (folder_pattern.strip("/") + "/").startswith(inside)
+        start = os.path.dirname(folder_pattern.split("{", 1)[0]).strip("/")
+        start = start + "/" if start else ""
+        return start.startswith(inside) or inside.startswith(start)
+
+    pages = [*generator.context.get("pages", ()), *generator.context.get("hidden_pages", ()),
+             *generator.context.get("draft_pages", ())]
+    for name in _DOCUMENT_SAVE_AS:
+        pattern = str(settings.get(name) or "")
+        if not pattern or not may_land_inside(pattern):
+            continue
+        if name not in ("PAGE_SAVE_AS", "DRAFT_PAGE_SAVE_AS"):
+            return True  # thousands of articles, or translations the context does not list
+        if any((os.path.dirname(Content.save_as.fget(page)).strip("/") + "/").startswith(inside)
+               for page in pages):
+            return True
+    return False
 
 
 def after_static_files(generator) -> None:

@@ -46,15 +46,18 @@ def _state(report: SourceReport) -> tuple:
 
 def _report(display: str, state: Any) -> SourceReport:
     file_format, metric, period, rows_read, skipped, notes = state
-    if not (isinstance(file_format, str) and isinstance(metric, str) and isinstance(period, str)
-            and type(rows_read) is int and isinstance(skipped, dict) and isinstance(notes, list)):
+    if not (type(file_format) is str and type(metric) is str and type(period) is str and type(rows_read) is int
+            and type(skipped) is dict and all(type(k) is str and type(v) is int for k, v in skipped.items())
+            and type(notes) is list and all(type(note) is str for note in notes)):
         raise ValueError("not a report")
     return SourceReport(display, file_format, metric, period, rows_read, skipped=Counter(skipped),
                         notes=list(notes))
 
 
 def _credits(kept: Any) -> dict[str, list[int]]:
-    if not (isinstance(kept, dict) and all(type(v) is list and len(v) == 2 for v in kept.values())):
+    if not (type(kept) is dict and all(type(path) is str and type(counts) is list and len(counts) == 2
+                                       and type(counts[0]) is int and type(counts[1]) is int
+                                       for path, counts in kept.items())):
         raise ValueError("not credits")
     return kept
 

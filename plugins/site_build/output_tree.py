@@ -189,8 +189,14 @@ def link_all_if_changed(pairs: Iterable[tuple[str | os.PathLike[str], str | os.P
         os.makedirs(os.path.dirname(path), exist_ok=True)
         try:
             os.link(source, path)
-        except OSError:  # another file system, or links not allowed
-            shutil.copyfile(source, path)
+        except OSError:  # another file system, or links not allowed: a copy, whole or none
+            temp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.tmp-{os.getpid()}"
+            try:
+                shutil.copyfile(source, temp)
+                os.replace(temp, path)
+            finally:
+                if os.path.exists(temp):
+                    os.unlink(temp)
         made += 1
     for staging, relatives in kept.items():
         _note_produced(staging, *relatives)
