@@ -342,3 +342,31 @@ def test_a_noted_stamp_without_its_parse_in_the_cache_means_parsing_the_file(tmp
     assert "Written while the cache was lost." in result[edited].html
     cache.with_suffix(".stamps").write_bytes(b"not a pickle")
     assert parse_files(files, cache, workers=1, stamps=stamps)[edited] == fresh(edited, display)
+
+
+@pytest.mark.parametrize("checked_apart", [True, False])
+def test_a_shard_whose_html_lost_a_bit_is_not_used(tmp_path, monkeypatch, caplog, checked_apart):
+    # the checksums over the HTML, worked out in a child for a large cache, here for any
+    from content_model import parse_cache
+
+    monkeypatch.setattr(parse_cache, "_CHECK_APART_BYTES", 0 if checked_apart else 1 << 60)
+    started = []
+    real_start = parse_cache.start_in_fork
+    monkeypatch.setattr(parse_cache, "start_in_fork", lambda work: started.append(1) or real_start(work))
+    files = write_columns(tmp_path / "content", 40)
+    cache = tmp_path / "parsed.pickle"
+    parse_files(files, cache, workers=1)
+    shards = shard_files(cache)
+    assert len(shards) > 2 and len(load_cache(cache)) == 40
+    damaged = shards[1]
+    data = bytearray(damaged.read_bytes())
+    data[-3] ^= 0x20  # in the HTML, at the end of the file: same length, same header
+    damaged.write_bytes(bytes(data))
+    with caplog.at_level("WARNING"):
+        kept = load_cache(cache)
+    assert "does not match its checksum" in caplog.text and str(damaged) in caplog.text
+    assert 0 < len(kept) < 40
+    assert bool(started) is checked_apart
+    result = parse_files(files, cache, workers=1)  # the lost columns are parsed again
+    for path, display in files:
+        assert result[path] == fresh(path, display)

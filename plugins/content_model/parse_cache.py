@@ -33,6 +33,7 @@ from pathlib import Path
 import markdown
 import yaml
 from site_build.fingerprint import source_digest
+from site_build.forks import start_in_fork
 from site_build.kept_files import write_atomically
 
 from .body_check import check_body
@@ -188,23 +189,44 @@ def content_cache_file(cache_dir: Path, content_dir: Path) -> Path:
     return cache_file
 
 
-def _load_shard(path: Path, context: str | None) -> dict[tuple[str, str], FileParse]:
-    """A shard's parses, each pointing at its HTML in the shard file (opened once, kept open)."""
+def _html_intact(shard: ShardFile) -> bool:
+    """Whether the shard's HTML matches its checksum (True when there is no header to go by:
+    loading it then finds no cache anyway). The HTML is read later, a column at a time: damage
+    must show when the shard is loaded, as "no cache"."""
+    head = shard.read(0, len(_SHARD_MAGIC) + _SHARD_HEADER.size)
+    if not head.startswith(_SHARD_MAGIC) or len(head) < len(_SHARD_MAGIC) + _SHARD_HEADER.size:
+        return True
+    pickle_length, html_length, html_crc = _SHARD_HEADER.unpack_from(head, len(_SHARD_MAGIC))
+    html_start = len(head) + pickle_length
+    crc = 0
+    for piece in range(html_start, html_start + html_length, _CHECK_PIECE):
+        crc = zlib.crc32(shard.read(piece, min(_CHECK_PIECE, html_start + html_length - piece)), crc)
+    return crc == html_crc
+
+
+def _shards_intact(paths: list[Path]) -> list[bool]:
+    intact = []
+    for path in paths:
+        try:
+            intact.append(_html_intact(ShardFile(path)))
+        except (OSError, ValueError):
+            intact.append(False)
+    return intact
+
+
+def _load_shard(path: Path, context: str | None, check_html: bool = True) -> dict[tuple[str, str], FileParse]:
+    """A shard's parses, each pointing at its HTML in the shard file (opened once, kept open);
+    with `check_html` False, the caller checks the HTML's checksum (`_shards_intact`)."""
     try:
         shard = ShardFile(path)
         head = shard.read(0, len(_SHARD_MAGIC) + _SHARD_HEADER.size)
         if not head.startswith(_SHARD_MAGIC):
             return {}
-        pickle_length, html_length, html_crc = _SHARD_HEADER.unpack_from(head, len(_SHARD_MAGIC))
+        pickle_length, html_length, _crc = _SHARD_HEADER.unpack_from(head, len(_SHARD_MAGIC))
         html_start = len(head) + pickle_length
         if os.fstat(shard.fd).st_size != html_start + html_length:
             raise ValueError("truncated")
-        # the HTML is read later, a column at a time: damage must show now, as "no cache"
-        # (a CRC over every shard's HTML: ~0.05 s at 10,000 columns)
-        crc = 0
-        for piece in range(html_start, html_start + html_length, _CHECK_PIECE):
-            crc = zlib.crc32(shard.read(piece, min(_CHECK_PIECE, html_start + html_length - piece)), crc)
-        if crc != html_crc:
+        if check_html and not _html_intact(shard):
             raise ValueError("the HTML does not match its checksum")
         stored = pickle.loads(shard.read(len(head), pickle_length))
         if not (isinstance(stored, dict) and stored.get("version") == version_key()
@@ -235,10 +257,36 @@ def load_cache(cache_file: Path | None, context: str | None = None) -> dict[tupl
     (another site time zone, or no checks) are not used."""
     if cache_file is None:
         return {}
+    paths = shard_files(cache_file)
+    # The checksums over every shard's HTML (~0.05 s at 10,000 columns) are worked out by a
+    # child meanwhile when there is much of it; a child that fails leaves them to this process.
+    checking = None
+    if sum(_size(path) for path in paths) >= _CHECK_APART_BYTES:
+        checking = start_in_fork(lambda: _shards_intact(paths))
+    loaded = [_load_shard(path, context, check_html=checking is None) for path in paths]
+    if checking is not None:
+        done, intact = checking.take()
+        if not (done and type(intact) is list and len(intact) == len(paths)):
+            intact = _shards_intact(paths)
+        for index, path in enumerate(paths):
+            if not intact[index] and loaded[index]:
+                logger.warning("ignoring unreadable content cache %s (%s)", path,
+                               "the HTML does not match its checksum")
+                loaded[index] = {}
     entries: dict[tuple[str, str], FileParse] = {}
-    for path in shard_files(cache_file):
-        entries.update(_load_shard(path, context))
+    for found in loaded:
+        entries.update(found)
     return entries
+
+
+_CHECK_APART_BYTES = 8 << 20
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def stamps_file(cache_file: Path) -> Path:
