@@ -210,3 +210,16 @@ def test_no_child_where_an_attached_file_could_land_among_the_derivatives():
     below_a_column = SimpleNamespace(staticfiles=[SimpleNamespace(source_path="/site/content/columns/derived/x.pdf")],
                                      context={})
     assert _attach_may_reach(ours, below_a_column, "images/derived")
+
+
+def test_a_build_where_an_attached_file_could_land_among_the_derivatives_starts_no_child(
+        content_copy, tmp_path, monkeypatch):
+    import images
+
+    started = []
+    monkeypatch.setattr(images, "start_writing_into_output", lambda *args: started.append(args))
+    cache = {"CACHE_ROOT": str(tmp_path / "cache"), "IMAGE_CACHE_DIR": str(tmp_path / "images")}
+    assert build(tmp_path / "out", content_copy, **cache,
+                 EXTRA_PATH_METADATA={"images/logo.svg": {"save_as": "images/derived/logo.svg"}}).ok
+    assert started == []
+    assert (tmp_path / "out" / "images" / "derived").is_dir()  # written at the end instead

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pickle
 import shutil
 from pathlib import Path
@@ -350,9 +351,11 @@ def test_a_shard_whose_html_lost_a_bit_is_not_used(tmp_path, monkeypatch, caplog
     from content_model import parse_cache
 
     monkeypatch.setattr(parse_cache, "_CHECK_APART_BYTES", 0 if checked_apart else 1 << 60)
-    started = []
-    real_start = parse_cache.start_in_fork
+    started, checked_here = [], []
+    real_start, real_check = parse_cache.start_in_fork, parse_cache._shards_intact
     monkeypatch.setattr(parse_cache, "start_in_fork", lambda work: started.append(1) or real_start(work))
+    # (a child's calls are not seen here: only this process's own checks are counted)
+    monkeypatch.setattr(parse_cache, "_shards_intact", lambda shards: checked_here.append(1) or real_check(shards))
     files = write_columns(tmp_path / "content", 40)
     cache = tmp_path / "parsed.pickle"
     parse_files(files, cache, workers=1)
@@ -366,7 +369,52 @@ def test_a_shard_whose_html_lost_a_bit_is_not_used(tmp_path, monkeypatch, caplog
         kept = load_cache(cache)
     assert "does not match its checksum" in caplog.text and str(damaged) in caplog.text
     assert 0 < len(kept) < 40
-    assert bool(started) is checked_apart
+    assert bool(started) is checked_apart and checked_here == []  # the child's answer was used
     result = parse_files(files, cache, workers=1)  # the lost columns are parsed again
     for path, display in files:
         assert result[path] == fresh(path, display)
+
+
+def test_a_shard_header_no_read_can_follow_costs_the_cache_never_the_build(tmp_path, monkeypatch):
+    from content_model import parse_cache
+
+    monkeypatch.setattr(parse_cache, "_CHECK_APART_BYTES", 0)
+    files = write_columns(tmp_path / "content", 40)
+    cache = tmp_path / "parsed.pickle"
+    parse_files(files, cache, workers=1)
+    damaged = shard_files(cache)[0]
+    data = bytearray(damaged.read_bytes())
+    start = len(parse_cache._SHARD_MAGIC)
+    data[start:start + 8] = b"\xff" * 8  # the pickle's length: near 2**64
+    damaged.write_bytes(bytes(data))
+    assert 0 < len(load_cache(cache)) < 40
+    result = parse_files(files, cache, workers=1)
+    for path, display in files:
+        assert result[path] == fresh(path, display)
+
+
+def test_the_checksums_are_of_the_files_loaded(tmp_path, monkeypatch):
+    # a shard replaced after the child was started is not the one loaded
+    from content_model import parse_cache
+
+    monkeypatch.setattr(parse_cache, "_CHECK_APART_BYTES", 0)
+    files = write_columns(tmp_path / "content", 40)
+    cache = tmp_path / "parsed.pickle"
+    parse_files(files, cache, workers=1)
+    shard = shard_files(cache)[1]
+    good = shard.read_bytes()
+    bad = bytearray(good)
+    bad[-3] ^= 0x20
+    real_start = parse_cache.start_in_fork
+
+    def start_then_replace(work):
+        child = real_start(work)
+        shard.with_name("swap").write_bytes(bytes(bad))
+        os.replace(shard.with_name("swap"), shard)
+        return child
+
+    monkeypatch.setattr(parse_cache, "start_in_fork", start_then_replace)
+    kept = load_cache(cache)
+    # loaded and checked: the one file as it was when opened, whole; never the damaged one unchecked
+    fresh_html = {display: fresh(path, display).html for path, display in files}
+    assert len(kept) == 40 and all(entry.html == fresh_html[display] for (display, _), entry in kept.items())

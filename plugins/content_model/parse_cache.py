@@ -204,21 +204,30 @@ def _html_intact(shard: ShardFile) -> bool:
     return crc == html_crc
 
 
-def _shards_intact(paths: list[Path]) -> list[bool]:
+def _shards_intact(shards: list[ShardFile | None]) -> list[bool]:
     intact = []
-    for path in paths:
+    for shard in shards:
         try:
-            intact.append(_html_intact(ShardFile(path)))
-        except (OSError, ValueError):
+            intact.append(shard is not None and _html_intact(shard))
+        except Exception:  # any damage (a length no read can take...) means "not intact"
             intact.append(False)
     return intact
 
 
-def _load_shard(path: Path, context: str | None, check_html: bool = True) -> dict[tuple[str, str], FileParse]:
-    """A shard's parses, each pointing at its HTML in the shard file (opened once, kept open);
-    with `check_html` False, the caller checks the HTML's checksum (`_shards_intact`)."""
+def _open_shard(path: Path) -> ShardFile | None:
     try:
-        shard = ShardFile(path)
+        return ShardFile(path)
+    except OSError:
+        return None
+
+
+def _load_shard(path: Path, context: str | None, check_html: bool = True,
+                shard: ShardFile | None = None) -> dict[tuple[str, str], FileParse]:
+    """A shard's parses, each pointing at its HTML in the shard file (opened once, kept open;
+    `shard` when the caller opened it); with `check_html` False, the caller checks the HTML's
+    checksum on that same opened file (`_shards_intact`)."""
+    try:
+        shard = shard if shard is not None else ShardFile(path)
         head = shard.read(0, len(_SHARD_MAGIC) + _SHARD_HEADER.size)
         if not head.startswith(_SHARD_MAGIC):
             return {}
@@ -259,15 +268,22 @@ def load_cache(cache_file: Path | None, context: str | None = None) -> dict[tupl
         return {}
     paths = shard_files(cache_file)
     # The checksums over every shard's HTML (~0.05 s at 10,000 columns) are worked out by a
-    # child meanwhile when there is much of it; a child that fails leaves them to this process.
+    # child meanwhile when there is much of it, on the very files this process then loads
+    # (opened before the child is forked: a shard replaced meanwhile is not the one checked);
+    # a child that fails leaves them to this process.
     checking = None
+    shards: list[ShardFile | None] = []
     if sum(_size(path) for path in paths) >= _CHECK_APART_BYTES:
-        checking = start_in_fork(lambda: _shards_intact(paths))
-    loaded = [_load_shard(path, context, check_html=checking is None) for path in paths]
-    if checking is not None:
+        shards = [_open_shard(path) for path in paths]
+        checking = start_in_fork(lambda: _shards_intact(shards))
+    if checking is None:
+        loaded = [_load_shard(path, context) for path in paths]
+    else:
+        loaded = [_load_shard(path, context, False, shard) if shard is not None else {}
+                  for path, shard in zip(paths, shards, strict=True)]
         done, intact = checking.take()
         if not (done and type(intact) is list and len(intact) == len(paths)):
-            intact = _shards_intact(paths)
+            intact = _shards_intact(shards)
         for index, path in enumerate(paths):
             if not intact[index] and loaded[index]:
                 logger.warning("ignoring unreadable content cache %s (%s)", path,

@@ -188,7 +188,7 @@ def _attach_may_reach(settings: dict, generator, folder: str) -> bool:
     by the fixed start of each URL pattern (and by each page where the pages' pattern could
     reach it: a handful). A custom save_as for one document (EXTRA_PATH_METADATA) counts as
     reaching it."""
-    content = os.path.normpath(settings["PATH"])
+    content = os.path.abspath(settings["PATH"])
     documents = tuple(os.path.join(content, name) + os.sep for name in MODELS)
     if any(os.path.normpath(os.path.join(content, sc.source_path)).startswith(documents)
            for sc in generator.staticfiles):

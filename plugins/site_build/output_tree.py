@@ -190,7 +190,8 @@ def link_all_if_changed(pairs: Iterable[tuple[str | os.PathLike[str], str | os.P
         try:
             os.link(source, path)
         except OSError:  # another file system, or links not allowed: a copy, whole or none
-            temp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.tmp-{os.getpid()}"
+            # (one copy at a time per process: a short name, whatever the file's own)
+            temp = os.path.join(os.path.dirname(path), f".copying-{os.getpid()}.tmp")
             try:
                 shutil.copyfile(source, temp)
                 os.replace(temp, path)
