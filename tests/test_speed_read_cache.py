@@ -378,10 +378,7 @@ def test_a_shard_whose_html_lost_a_bit_is_not_used(tmp_path, monkeypatch, caplog
 def test_a_shard_header_no_read_can_follow_costs_the_cache_never_the_build(tmp_path, monkeypatch):
     from content_model import parse_cache
 
-    monkeypatch.setattr(parse_cache, "_CHECK_APART_BYTES", 0)
-    files = write_columns(tmp_path / "content", 40)
-    cache = tmp_path / "parsed.pickle"
-    parse_files(files, cache, workers=1)
+    files, cache = _cache_checked_apart(tmp_path, monkeypatch)
     damaged = shard_files(cache)[0]
     data = bytearray(damaged.read_bytes())
     start = len(parse_cache._SHARD_MAGIC)
@@ -389,21 +386,27 @@ def test_a_shard_header_no_read_can_follow_costs_the_cache_never_the_build(tmp_p
     damaged.write_bytes(bytes(data))
     assert 0 < len(load_cache(cache)) < 40
     result = parse_files(files, cache, workers=1)
-    for path, display in files:
-        assert result[path] == fresh(path, display)
+    assert all(result[path] == fresh(path, display) for path, display in files)
 
 
-def test_the_checksums_are_of_the_files_loaded(tmp_path, monkeypatch):
-    # a shard replaced after the child was started is not the one loaded
+def _cache_checked_apart(tmp_path: Path, monkeypatch) -> tuple[list[tuple[Path, str]], Path]:
+    """A cache of 40 columns whose checksums a child works out, however small it is."""
     from content_model import parse_cache
 
     monkeypatch.setattr(parse_cache, "_CHECK_APART_BYTES", 0)
     files = write_columns(tmp_path / "content", 40)
     cache = tmp_path / "parsed.pickle"
     parse_files(files, cache, workers=1)
+    return files, cache
+
+
+def test_the_checksums_are_of_the_files_loaded(tmp_path, monkeypatch):
+    # a shard replaced after the child was started is not the one loaded
+    from content_model import parse_cache
+
+    files, cache = _cache_checked_apart(tmp_path, monkeypatch)
     shard = shard_files(cache)[1]
-    good = shard.read_bytes()
-    bad = bytearray(good)
+    bad = bytearray(shard.read_bytes())
     bad[-3] ^= 0x20
     real_start = parse_cache.start_in_fork
 
