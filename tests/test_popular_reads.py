@@ -125,3 +125,13 @@ def test_without_a_cache_folder_every_file_is_read(folder):
     reads.save()
     assert reads.files_read == len(list(folder.iterdir()))
     assert reads.file is None
+
+
+def test_other_reading_code_reads_again(folder, tmp_path, monkeypatch):
+    # the key holds the plugin's code: a new reader never takes an old reading
+    from popular import reads as reads_module
+
+    _ingest(folder, tmp_path / "cache")
+    monkeypatch.setattr(reads_module, "_code_key", lambda: "another reader")
+    _tally, reads = _ingest(folder, tmp_path / "cache")
+    assert reads.files_read == len(list(folder.iterdir()))

@@ -387,10 +387,14 @@ def write_into_output(manifest: ImageManifest, output_dir: Path, done: dict[str,
     the number of files made. `done` (output path -> cached file) are already there.
 
     A derivative the previous output already holds is kept there (see `link_all_if_changed`)."""
-    root = os.fspath(output_dir)
     done = done or {}
-    return link_all_if_changed((cached, os.path.join(root, rel)) for rel, cached in manifest.files.items()
-                               if done.get(rel) != cached)
+    return _link_files({rel: cached for rel, cached in manifest.files.items() if done.get(rel) != cached},
+                       output_dir)
+
+
+def _link_files(files: dict[str, str], output_dir: Path) -> int:
+    root = os.fspath(output_dir)
+    return link_all_if_changed((cached, os.path.join(root, rel)) for rel, cached in files.items())
 
 
 def start_writing_into_output(manifest: ImageManifest, output_dir: Path, leave_out: set[str]
@@ -399,9 +403,7 @@ def start_writing_into_output(manifest: ImageManifest, output_dir: Path, leave_o
     something else will write, which must never be written through a link into the cache);
     (the child, the files it writes), or None when no child can be started."""
     files = {rel: cached for rel, cached in manifest.files.items() if rel not in leave_out}
-    root = os.fspath(output_dir)
-    child = start_in_fork(lambda: link_all_if_changed((cached, os.path.join(root, rel))
-                                                      for rel, cached in files.items()))
+    child = start_in_fork(lambda: _link_files(files, output_dir))
     return (child, files) if child is not None else None
 
 

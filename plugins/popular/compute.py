@@ -55,9 +55,10 @@ def compute(articles: Sequence[Any], unpublished: Sequence[Any], config: Popular
         article_url, site_url,
     )
     folder = config.analytics_dir
-    reads = AnalyticsReads.for_folder(cache_root, folder, window, config.input_format) if folder else None
-    tally = ingest(folder, paths, window, config.input_format, reads) if folder else Tally()
-    if reads is not None:
+    tally, reads = Tally(), None
+    if folder:
+        reads = AnalyticsReads.for_folder(cache_root, folder, window, config.input_format)
+        tally = ingest(folder, paths, window, config.input_format, reads)
         reads.save()
     picks = editors_picks(articles, pick_entries, reference)
 

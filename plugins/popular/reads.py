@@ -15,16 +15,15 @@ it with the other caches. A damaged memo, or entry, costs a reading, never the b
 from __future__ import annotations
 
 import functools
-import hashlib
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from content_model.validate import file_stamp
+from site_build.fingerprint import source_digest
 from site_build.folder_memo import load_memo, memo_path, save_memo
 
-from . import ingest
 from .ingest import Credits, SourceReport, Window, read_file
 
 _WHAT = "analytics reads"
@@ -32,10 +31,8 @@ _WHAT = "analytics reads"
 
 @functools.lru_cache(maxsize=1)
 def _code_key() -> str:
-    h = hashlib.blake2b(Path(ingest.__file__).read_bytes(), digest_size=16)
-    h.update(Path(__file__).read_bytes())
-    h.update(sys.version.encode())
-    return h.hexdigest()
+    """The plugin's code (the reading in ingest.py above all) and Python's version."""
+    return source_digest(Path(__file__).parent, sys.version).hex()
 
 
 def _state(report: SourceReport) -> tuple:
